@@ -1,0 +1,111 @@
+"""The spec's artifact endpoints: enumerate, ingest, read, update, delete, search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from registry.api.common import (
+    artifact_id,
+    artifact_type,
+    authenticate_request,
+    caller,
+    download_url,
+    json_body,
+    parse,
+    registry,
+)
+from registry.api.schemas import (
+    ArtifactDataIn,
+    ArtifactOut,
+    ArtifactQueryIn,
+    ArtifactRegexIn,
+    ArtifactUpdateIn,
+    metadata_list,
+)
+from registry.db.repositories import NameQuery
+from registry.domain.errors import BadRequest
+
+bp = Blueprint("artifacts", __name__)
+bp.before_request(authenticate_request)
+
+
+def _offset() -> int:
+    raw = request.args.get("offset")
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest("offset must be the value of a previous response's offset header")
+    return int(raw)
+
+
+def _limit() -> int | None:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest("limit must be a positive integer")
+    return int(raw)
+
+
+@bp.post("/artifacts")
+def enumerate_artifacts() -> Response:
+    body = json_body()
+    if not isinstance(body, list) or not body:
+        raise BadRequest('the body must be a non-empty array of queries, e.g. [{"name": "*"}]')
+    queries = []
+    for item in body:
+        q = parse(ArtifactQueryIn, item)
+        if not q.name:
+            raise BadRequest('query name must be non-empty ("*" means every artifact)')
+        queries.append(NameQuery(name=q.name, types=tuple(q.types) if q.types else None))
+    page = registry().artifacts.enumerate(queries, _offset(), _limit())
+    resp = jsonify(metadata_list(page.items))
+    if page.next_offset is not None:
+        resp.headers["offset"] = page.next_offset
+    return resp
+
+
+@bp.post("/artifact/<type_name>")
+def create_artifact(type_name: str) -> tuple[Response, int]:
+    kind = artifact_type(type_name)
+    data = parse(ArtifactDataIn, json_body())
+    artifact = registry().ingest.create(kind, data.url, data.name, caller())
+    return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json")), 201
+
+
+@bp.get("/artifacts/<type_name>/<id_>")
+def get_artifact(type_name: str, id_: str) -> Response:
+    artifact = registry().artifacts.get(artifact_type(type_name), artifact_id(id_))
+    return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json"))
+
+
+@bp.put("/artifacts/<type_name>/<id_>")
+def update_artifact(type_name: str, id_: str) -> Response:
+    kind = artifact_type(type_name)
+    ident = artifact_id(id_)
+    body = parse(ArtifactUpdateIn, json_body())
+    if body.metadata.id != ident:
+        raise BadRequest(f"metadata.id {body.metadata.id!r} does not match the id in the path")
+    if body.metadata.type is not kind:
+        raise BadRequest(
+            f"metadata.type {body.metadata.type.value!r} does not match the type in the path"
+        )
+    artifact = registry().ingest.update(kind, ident, body.metadata.name, body.data.url, caller())
+    return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json"))
+
+
+@bp.delete("/artifacts/<type_name>/<id_>")
+def delete_artifact(type_name: str, id_: str) -> Response:
+    registry().artifacts.delete(artifact_type(type_name), artifact_id(id_))
+    return jsonify({"deleted": id_})
+
+
+@bp.get("/artifact/byName/<path:name>")
+def by_name(name: str) -> Response:
+    return jsonify(metadata_list(registry().search.by_name(name)))
+
+
+@bp.post("/artifact/byRegEx")
+def by_regex() -> Response:
+    body = parse(ArtifactRegexIn, json_body())
+    return jsonify(metadata_list(registry().search.by_regex(body.regex)))

@@ -1,0 +1,47 @@
+"""One place that turns errors into HTTP answers: status plus a JSON body."""
+
+from __future__ import annotations
+
+import structlog
+from flask import Flask, Response, g, jsonify
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from registry.domain.errors import RangeNotSatisfiable, RegistryError
+
+log = structlog.get_logger(__name__)
+
+
+def _answer(status: int, code: str, message: str, **details: object) -> tuple[Response, int]:
+    body: dict[str, object] = {"error": code, "message": message}
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    if details:
+        body["details"] = details
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def _registry_error(exc: RegistryError) -> tuple[Response, int]:
+        if exc.status >= 500:
+            log.error("request_failed", error=exc.code, message=exc.message)
+        resp, status = _answer(exc.status, exc.code, exc.message, **exc.details)
+        if isinstance(exc, RangeNotSatisfiable):
+            resp.headers["Content-Range"] = f"bytes */{exc.details.get('size', '*')}"
+        return resp, status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        return _answer(413, "payload_too_large", f"the request body is over {limit} bytes")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response, int]:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _answer(exc.code or 500, code, exc.description or exc.name or "error")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled_error")
+        return _answer(500, "internal_error", "the registry failed unexpectedly; see its logs")

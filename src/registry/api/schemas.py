@@ -1,0 +1,86 @@
+"""Request and response bodies of the HTTP API (pydantic v2), as the spec defines them.
+
+Models are strict: a number where the spec wants a string is a 400, not a silent
+conversion.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.domain.models import Artifact, ArtifactSummary, ArtifactType
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class UserIn(_Strict):
+    name: str
+    is_admin: bool | None = None
+
+
+class SecretIn(_Strict):
+    password: str
+
+
+class AuthenticationRequest(_Strict):
+    user: UserIn
+    secret: SecretIn
+
+
+class ArtifactDataIn(_Strict):
+    url: str
+    name: str | None = None
+
+
+class ArtifactQueryIn(_Strict):
+    name: str
+    types: list[ArtifactType] | None = None
+
+
+class ArtifactMetadataModel(_Strict):
+    name: str
+    id: str
+    type: ArtifactType
+
+
+class ArtifactDataUpdateIn(_Strict):
+    url: str
+
+
+class ArtifactUpdateIn(_Strict):
+    metadata: ArtifactMetadataModel
+    data: ArtifactDataUpdateIn
+
+
+class ArtifactRegexIn(_Strict):
+    regex: str
+
+
+class ArtifactDataOut(BaseModel):
+    url: str
+    download_url: str
+
+
+class ArtifactOut(BaseModel):
+    metadata: ArtifactMetadataModel
+    data: ArtifactDataOut
+
+    @classmethod
+    def of(cls, artifact: Artifact, download_url: str) -> ArtifactOut:
+        return cls(
+            metadata=ArtifactMetadataModel(name=artifact.name, id=artifact.id, type=artifact.type),
+            data=ArtifactDataOut(url=artifact.source_url, download_url=download_url),
+        )
+
+
+def metadata_list(items: list[ArtifactSummary]) -> list[dict[str, str]]:
+    return [{"name": a.name, "id": a.id, "type": a.type.value} for a in items]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+    request_id: str | None = None
+    details: dict[str, object] = Field(default_factory=dict)

@@ -1,0 +1,69 @@
+"""Health, tracks, authentication, reset, the spec and its interactive docs."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from flask import Blueprint, Response, jsonify, render_template_string, send_from_directory
+
+from registry.api.common import authenticate_request, json_body, parse, registry, require_admin
+from registry.api.schemas import AuthenticationRequest
+
+public = Blueprint("public", __name__)
+admin = Blueprint("admin", __name__)
+admin.before_request(authenticate_request)
+
+TRACKS = ["Access control track", "Performance track", "High assurance track"]
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Trustworthy Model Registry API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "/openapi.yaml", dom_id: "#swagger-ui", deepLinking: true,
+  persistAuthorization: true});
+</script></body></html>"""
+
+
+@public.get("/health")
+def health() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@public.get("/tracks")
+def tracks() -> Response:
+    return jsonify({"plannedTracks": TRACKS})
+
+
+@public.put("/authenticate")
+def authenticate() -> Response:
+    body = parse(AuthenticationRequest, json_body())
+    token = registry().users.authenticate(body.user.name, body.secret.password)
+    return jsonify(token)
+
+
+@public.get("/openapi.yaml")
+def openapi() -> Response:
+    text = files("registry.api").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return Response(text, mimetype="application/yaml")
+
+
+@public.get("/docs")
+def docs() -> str:
+    return render_template_string(_DOCS_PAGE)
+
+
+@public.get("/docs/assets/<path:filename>")
+def docs_assets(filename: str) -> Response:
+    from swagger_ui_bundle import swagger_ui_path  # vendored Swagger UI: works offline
+
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+@admin.delete("/reset")
+def reset() -> Response:
+    user = require_admin("reset the registry")
+    registry().artifacts.reset(user)
+    return jsonify({"reset": True})

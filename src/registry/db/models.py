@@ -1,0 +1,148 @@
+"""Relational schema (SQLAlchemy 2.0 declarative). Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TokenRow(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the JWT's jti
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+    __table_args__ = (
+        # One artifact per (type, upstream source): the spec's 409 "exists already",
+        # enforced by the database so two concurrent ingests cannot both win.
+        UniqueConstraint("type", "source_key", name="uq_artifacts_type_source"),
+        Index("ix_artifacts_name", "name"),
+    )
+
+    # `seq` orders listings and makes stable keyset pagination possible; `id` is
+    # the public, unguessable identifier.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(512))
+    source_url: Mapped[str] = mapped_column(Text)
+    source_key: Mapped[str] = mapped_column(String(1024))
+    readme: Mapped[str] = mapped_column(Text, default="")
+    card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    upstream: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    bundle_size: Mapped[int] = mapped_column(BigInteger)
+    # Bumped on every content change, so cached ratings know they are stale.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    updated_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    files: Mapped[list[ArtifactFileRow]] = relationship(
+        back_populates="artifact",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ArtifactFileRow.path",
+    )
+
+
+class ArtifactFileRow(Base):
+    __tablename__ = "artifact_files"
+
+    artifact_seq: Mapped[int] = mapped_column(
+        ForeignKey("artifacts.seq", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(16))
+
+    artifact: Mapped[ArtifactRow] = relationship(back_populates="files")
+
+
+class AuditEventRow(Base):
+    """Audit events outlive the artifacts they name, so there is no foreign key."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_artifact", "artifact_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(16))
+    artifact_id: Mapped[str] = mapped_column(String(64))
+    artifact_name: Mapped[str] = mapped_column(String(512))
+    artifact_type: Mapped[str] = mapped_column(String(16))
+    user_name: Mapped[str] = mapped_column(String(255))
+    user_is_admin: Mapped[bool] = mapped_column(Boolean)
+
+
+class BlobEpochRow(Base):
+    """A counter bumped whenever blobs are deleted.
+
+    An ingest notes the epoch before it uploads; if the epoch moved by the time it
+    commits, a delete may have removed a blob it relies on, so it re-checks them.
+    """
+
+    __tablename__ = "blob_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

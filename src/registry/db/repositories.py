@@ -1,0 +1,247 @@
+"""Data access: every query the services need, behind small repository classes.
+
+Repositories take an open `Session` and never commit; the service that opened the
+unit of work decides when it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, false, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from registry.db.models import (
+    ArtifactFileRow,
+    ArtifactRow,
+    AuditEventRow,
+    BlobEpochRow,
+    TokenRow,
+    UserRow,
+)
+from registry.domain.models import (
+    Artifact,
+    ArtifactFile,
+    ArtifactSummary,
+    ArtifactType,
+    FileRole,
+)
+
+
+@dataclass(frozen=True)
+class NameQuery:
+    """One element of the enumerate request: a name ('*' for all) and optional types."""
+
+    name: str
+    types: tuple[ArtifactType, ...] | None = None
+
+
+def to_artifact(row: ArtifactRow) -> Artifact:
+    return Artifact(
+        id=row.id,
+        type=ArtifactType(row.type),
+        name=row.name,
+        source_url=row.source_url,
+        source_key=row.source_key,
+        readme=row.readme,
+        card=dict(row.card or {}),
+        size=row.size,
+        bundle_sha256=row.bundle_sha256,
+        bundle_size=row.bundle_size,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        created_by=row.created_by,
+        updated_by=row.updated_by,
+        files=tuple(
+            ArtifactFile(path=f.path, sha256=f.sha256, size=f.size, role=FileRole(f.role))
+            for f in row.files
+        ),
+    )
+
+
+class ArtifactRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: ArtifactRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def get(self, artifact_id: str, *, lock: bool = False) -> ArtifactRow | None:
+        stmt = (
+            select(ArtifactRow)
+            .where(ArtifactRow.id == artifact_id)
+            .options(selectinload(ArtifactRow.files))
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.s.scalars(stmt).first()
+
+    def get_by_source(self, type_: ArtifactType, source_key: str) -> ArtifactRow | None:
+        return self.s.scalars(
+            select(ArtifactRow).where(
+                ArtifactRow.type == type_.value, ArtifactRow.source_key == source_key
+            )
+        ).first()
+
+    def page(
+        self, queries: Sequence[NameQuery], after_seq: int, limit: int
+    ) -> list[tuple[int, ArtifactSummary]]:
+        """The union of `queries`, in ingest order, strictly after `after_seq`."""
+        clauses = []
+        for q in queries:
+            parts = []
+            if q.name != "*":
+                parts.append(ArtifactRow.name == q.name)
+            if q.types is not None:
+                parts.append(ArtifactRow.type.in_([t.value for t in q.types]))
+            clauses.append(and_(*parts) if parts else ArtifactRow.seq.is_not(None))
+        stmt = (
+            select(ArtifactRow.seq, ArtifactRow.id, ArtifactRow.name, ArtifactRow.type)
+            .where(ArtifactRow.seq > after_seq, or_(*clauses) if clauses else false())
+            .order_by(ArtifactRow.seq)
+            .limit(limit)
+        )
+        return [
+            (seq, ArtifactSummary(id=id_, name=name, type=ArtifactType(type_)))
+            for seq, id_, name, type_ in self.s.execute(stmt)
+        ]
+
+    def by_name(self, name: str) -> list[ArtifactSummary]:
+        stmt = (
+            select(ArtifactRow.id, ArtifactRow.name, ArtifactRow.type)
+            .where(ArtifactRow.name == name)
+            .order_by(ArtifactRow.seq)
+        )
+        return [
+            ArtifactSummary(id=i, name=n, type=ArtifactType(t)) for i, n, t in self.s.execute(stmt)
+        ]
+
+    def iter_search_texts(self, batch: int = 500) -> Iterator[tuple[ArtifactSummary, str]]:
+        """Every artifact with its README, streamed in batches to bound memory."""
+        last = 0
+        while True:
+            rows = self.s.execute(
+                select(
+                    ArtifactRow.seq,
+                    ArtifactRow.id,
+                    ArtifactRow.name,
+                    ArtifactRow.type,
+                    ArtifactRow.readme,
+                )
+                .where(ArtifactRow.seq > last)
+                .order_by(ArtifactRow.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for seq, id_, name, type_, readme in rows:
+                last = seq
+                yield ArtifactSummary(id=id_, name=name, type=ArtifactType(type_)), readme or ""
+
+    def delete(self, row: ArtifactRow) -> None:
+        self.s.execute(delete(ArtifactFileRow).where(ArtifactFileRow.artifact_seq == row.seq))
+        self.s.execute(delete(ArtifactRow).where(ArtifactRow.seq == row.seq))
+
+    def delete_all(self) -> None:
+        self.s.execute(delete(ArtifactFileRow))
+        self.s.execute(delete(ArtifactRow))
+
+    def referenced(self, digests: Iterable[str]) -> set[str]:
+        """Which of `digests` some artifact still uses (as a file or as its bundle)."""
+        wanted = sorted(set(digests))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.update(
+                self.s.scalars(
+                    select(ArtifactFileRow.sha256).where(ArtifactFileRow.sha256.in_(chunk))
+                )
+            )
+            found.update(
+                self.s.scalars(
+                    select(ArtifactRow.bundle_sha256).where(ArtifactRow.bundle_sha256.in_(chunk))
+                )
+            )
+        return found
+
+    def all_referenced(self) -> set[str]:
+        refs = set(self.s.scalars(select(ArtifactFileRow.sha256).distinct()))
+        refs.update(self.s.scalars(select(ArtifactRow.bundle_sha256).distinct()))
+        return refs
+
+    def blob_epoch(self) -> int:
+        value = self.s.scalar(select(BlobEpochRow.value).where(BlobEpochRow.id == 1))
+        return int(value or 0)
+
+    def bump_blob_epoch(self) -> None:
+        updated = self.s.execute(
+            update(BlobEpochRow).where(BlobEpochRow.id == 1).values(value=BlobEpochRow.value + 1)
+        )
+        if getattr(updated, "rowcount", 0) == 0:
+            self.s.add(BlobEpochRow(id=1, value=1))
+            self.s.flush()
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get_by_name(self, name: str) -> UserRow | None:
+        return self.s.scalars(select(UserRow).where(UserRow.name == name)).first()
+
+    def get(self, user_id: int) -> UserRow | None:
+        return self.s.get(UserRow, user_id)
+
+    def add(self, row: UserRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def delete_all_except(self, keep_user_id: int) -> None:
+        self.s.execute(delete(TokenRow).where(TokenRow.user_id != keep_user_id))
+        self.s.execute(delete(UserRow).where(UserRow.id != keep_user_id))
+
+    def add_token(self, row: TokenRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def use_token(self, token_id: str, now: datetime, max_uses: int) -> UserRow | None:
+        """Count one use of a token; None when it is unknown, revoked, expired or used up.
+
+        The conditional UPDATE makes the check and the count one atomic step, so
+        concurrent requests cannot overspend a token.
+        """
+        conditions = [
+            TokenRow.id == token_id,
+            TokenRow.revoked.is_(False),
+            TokenRow.expires_at > now,
+        ]
+        if max_uses > 0:
+            conditions.append(TokenRow.uses < max_uses)
+        result = self.s.execute(update(TokenRow).where(*conditions).values(uses=TokenRow.uses + 1))
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        token = self.s.get(TokenRow, token_id)
+        return None if token is None else self.s.get(UserRow, token.user_id)
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, row: AuditEventRow) -> None:
+        self.s.add(row)
+
+    def for_artifact(self, artifact_id: str) -> list[AuditEventRow]:
+        return list(
+            self.s.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.artifact_id == artifact_id)
+                .order_by(AuditEventRow.id)
+            )
+        )
+
+    def delete_all(self) -> None:
+        self.s.execute(delete(AuditEventRow))

@@ -1,0 +1,153 @@
+"""Engine, sessions, transactions and the blob lock.
+
+SQLite (the laptop default) and PostgreSQL (production) behave differently under
+concurrency; this module hides the difference behind `Database`:
+
+- `transaction()` is a write transaction. On SQLite it starts with BEGIN IMMEDIATE
+  so two writers queue on the busy timeout instead of failing when a read
+  transaction tries to upgrade to a write.
+- `blob_lock()` serialises the moments when blobs gain or lose their last
+  reference (ingest commit, delete, reset, gc) across threads, processes and, on
+  PostgreSQL, hosts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from registry.domain.errors import StorageUnavailable
+
+_BLOB_LOCK_KEY = 461_0001  # arbitrary, constant advisory-lock key
+
+
+def normalize_database_url(raw: str) -> URL:
+    """Accept the usual `postgresql://user:pass@host/db` (as RDS hands out) and
+    `postgres://`, and pick the psycopg 3 driver that the registry ships with."""
+    url = make_url(
+        raw.replace("postgres://", "postgresql://", 1) if raw.startswith("postgres://") else raw
+    )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in {"postgresql", "sqlite"}:
+        raise ValueError(
+            f"DATABASE_URL must be a postgresql:// or sqlite:// URL, got {url.get_backend_name()}"
+        )
+    return url
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalize_database_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = self._make_engine(echo)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(registry_write=True), expire_on_commit=False
+        )
+        self._thread_lock = threading.Lock()
+
+    def _make_engine(self, echo: bool) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(
+                self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
+            )
+        database = self.url.database or ""
+        in_memory = database in {"", ":memory:"}
+        if not in_memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            self.url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=StaticPool if in_memory else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transaction control from the driver so BEGIN is ours to emit.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            if not in_memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            write = conn.get_execution_options().get("registry_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work."""
+        with self._sessions() as session:
+            try:
+                yield session
+            except OperationalError as exc:
+                raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write unit of work: commits on success, rolls back on any error."""
+        with self._write_sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def blob_lock(self) -> Iterator[None]:
+        """Serialise blob reference changes (see module docstring)."""
+        if not self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _BLOB_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _BLOB_LOCK_KEY})
+                    conn.commit()
+            return
+        database = self.url.database or ""
+        with self._thread_lock:
+            if database in {"", ":memory:"}:
+                yield
+                return
+            with open(f"{database}.bloblock", "a+b") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,93 @@
+"""The registry's error hierarchy.
+
+Services raise these; `api/errors.py` maps each class to one HTTP status in one
+place. Every message is written for the person who sent the request: it says what
+was wrong and, where possible, what to send instead.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class. `status` is the HTTP status the API answers with."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(RegistryError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(RegistryError):
+    """Wrong credentials, or the caller may not do this (spec: 401)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(RegistryError):
+    """Missing, invalid or expired token (spec: 403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(RegistryError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(RegistryError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(RegistryError):
+    status = 413
+    code = "payload_too_large"
+
+
+class RangeNotSatisfiable(RegistryError):
+    status = 416
+    code = "range_not_satisfiable"
+
+
+class PolicyRejected(RegistryError):
+    """The artifact's rating fails the ingest policy (spec: 424)."""
+
+    status = 424
+    code = "policy_rejected"
+
+
+class RatingFailed(RegistryError):
+    """At least one metric could not be computed (spec: 500 on /rate)."""
+
+    status = 500
+    code = "rating_failed"
+
+
+class UpstreamNotFound(NotFound):
+    """The source URL names a repository or file the upstream does not have."""
+
+    code = "upstream_not_found"
+
+
+class UpstreamError(RegistryError):
+    """The upstream (Hugging Face, GitHub, a download host) failed or timed out."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class StorageUnavailable(RegistryError):
+    """The blob store or database cannot be reached; retrying later may succeed."""
+
+    status = 503
+    code = "storage_unavailable"

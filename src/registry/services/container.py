@@ -1,0 +1,31 @@
+"""The wired set of services one registry instance runs with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.db.session import Database
+from registry.services.artifacts import ArtifactService
+from registry.services.blobs import BlobJanitor
+from registry.services.download import DownloadService
+from registry.services.ingest import IngestService
+from registry.services.search import SearchService
+from registry.services.users import UserService
+from registry.settings import Settings
+from registry.storage.blobs import BlobStore
+
+
+@dataclass
+class Registry:
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    users: UserService
+    artifacts: ArtifactService
+    ingest: IngestService
+    search: SearchService
+    downloads: DownloadService
+    janitor: BlobJanitor
+
+    def close(self) -> None:
+        self.db.dispose()

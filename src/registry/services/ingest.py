@@ -1,0 +1,253 @@
+"""Ingest and update: from a source URL to a stored, listed artifact.
+
+Order of writes (so a crash never leaves a visible half-artifact):
+1. download into a private work folder, hash, decide (policy), build the bundle;
+2. upload blobs (idempotent; a crash here leaves orphans that `registry gc` frees);
+3. under the blob lock, one transaction inserts or swaps the database rows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry.db.models import ArtifactFileRow, ArtifactRow
+from registry.db.repositories import ArtifactRepository, to_artifact
+from registry.db.session import Database
+from registry.domain.errors import BadRequest, Conflict, NotFound
+from registry.domain.models import Artifact, ArtifactType, AuditAction, User
+from registry.domain.names import validate_artifact_name
+from registry.services.audit import record_event
+from registry.services.blobs import BlobJanitor
+from registry.services.bundles import build_bundle
+from registry.services.ids import new_artifact_id
+from registry.sources.base import Manifest, Source, SourceKind, SourceRef
+from registry.sources.resolver import parse_source_url
+from registry.storage.blobs import BlobStore
+
+MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
+
+
+class IngestPolicy(Protocol):
+    """The one place that decides whether a fetched artifact may enter the registry.
+
+    Raise `PolicyRejected` (424) to refuse it; nothing of it is stored then.
+    """
+
+    def check(self, artifact_type: ArtifactType, name: str, manifest: Manifest) -> None: ...
+
+
+class AdmitAll:
+    def check(self, artifact_type: ArtifactType, name: str, manifest: Manifest) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    manifest: Manifest
+    bundle_path: Path
+    bundle_sha256: str
+    bundle_size: int
+    epoch: int
+
+
+class IngestService:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        sources: Mapping[SourceKind, Source],
+        *,
+        hf_endpoint: str,
+        work_root: Path,
+        policy: IngestPolicy | None = None,
+        upload_workers: int = 4,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.sources = sources
+        self.hf_endpoint = hf_endpoint
+        self.work_root = work_root
+        self.policy: IngestPolicy = policy or AdmitAll()
+        self.upload_workers = upload_workers
+        self.clock = clock
+        self.janitor = BlobJanitor(db, blobs)
+
+    # -- public use cases -------------------------------------------------
+
+    def create(
+        self, artifact_type: ArtifactType, url: str, name: str | None, user: User
+    ) -> Artifact:
+        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        final_name = validate_artifact_name(name if name is not None else ref.default_name)
+        self._refuse_duplicate(artifact_type, ref, exclude_id=None)
+        with self._workdir() as workdir:
+            prepared = self._prepare(artifact_type, final_name, ref, workdir)
+            now = self.clock()
+            row = ArtifactRow(
+                id=new_artifact_id(),
+                type=artifact_type.value,
+                name=final_name,
+                created_at=now,
+                created_by=user.name,
+                version=1,
+            )
+            self._fill(row, ref, prepared, now, user)
+            try:
+                with self.db.blob_lock(), self.db.transaction() as session:
+                    self._ensure_blobs(session, prepared)
+                    ArtifactRepository(session).add(row)
+                    record_event(session, AuditAction.CREATE, row, user, now)
+                    artifact = to_artifact(row)
+            except IntegrityError as exc:
+                raise self._conflict_after(artifact_type, ref) from exc
+        return artifact
+
+    def update(
+        self,
+        artifact_type: ArtifactType,
+        artifact_id: str,
+        name: str,
+        url: str,
+        user: User,
+    ) -> Artifact:
+        with self.db.read() as session:
+            current = ArtifactRepository(session).get(artifact_id)
+            if current is None or current.type != artifact_type.value:
+                raise NotFound(f"no {artifact_type.value} artifact with id {artifact_id}")
+            if current.name != name:
+                raise BadRequest(
+                    f"metadata.name {name!r} does not match the stored name {current.name!r}; "
+                    "the name and id of an update must match the artifact"
+                )
+        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        self._refuse_duplicate(artifact_type, ref, exclude_id=artifact_id)
+        with self._workdir() as workdir:
+            prepared = self._prepare(artifact_type, name, ref, workdir)
+            now = self.clock()
+            try:
+                with self.db.blob_lock():
+                    with self.db.transaction() as session:
+                        repo = ArtifactRepository(session)
+                        row = repo.get(artifact_id, lock=True)
+                        if row is None:
+                            raise NotFound(f"artifact {artifact_id} was deleted during the update")
+                        old = {f.sha256 for f in row.files} | {row.bundle_sha256}
+                        self._ensure_blobs(session, prepared)
+                        row.files.clear()
+                        session.flush()
+                        self._fill(row, ref, prepared, now, user)
+                        row.version += 1
+                        session.flush()
+                        record_event(session, AuditAction.UPDATE, row, user, now)
+                        freed = self.janitor.unreferenced(session, old)
+                        artifact = to_artifact(row)
+                    self.janitor.delete_files(freed)
+            except IntegrityError as exc:
+                raise self._conflict_after(artifact_type, ref) from exc
+        return artifact
+
+    # -- steps ------------------------------------------------------------
+
+    def _workdir(self) -> _WorkDir:
+        return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")
+
+    def _refuse_duplicate(
+        self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None
+    ) -> None:
+        with self.db.read() as session:
+            existing = ArtifactRepository(session).get_by_source(artifact_type, ref.key)
+        if existing is not None and existing.id != exclude_id:
+            raise _exists(artifact_type, existing.id, ref.url)
+
+    def _conflict_after(self, artifact_type: ArtifactType, ref: SourceRef) -> Conflict:
+        """An insert lost a race on (type, source): name the artifact that won."""
+        with self.db.read() as session:
+            existing = ArtifactRepository(session).get_by_source(artifact_type, ref.key)
+        return _exists(artifact_type, existing.id if existing else "unknown", ref.url)
+
+    def _prepare(
+        self, artifact_type: ArtifactType, name: str, ref: SourceRef, workdir: Path
+    ) -> _Prepared:
+        with self.db.read() as session:
+            epoch = ArtifactRepository(session).blob_epoch()
+        manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
+        if not manifest.files:
+            raise BadRequest(f"{ref.url} has no files to ingest")
+        self.policy.check(artifact_type, name, manifest)
+        bundle = workdir / "bundle.zip"
+        bundle_sha, bundle_size = build_bundle(
+            ((f.path, f.local, f.size) for f in manifest.files), bundle
+        )
+        uploads = {f.sha256: f.local for f in manifest.files}
+        uploads[bundle_sha] = bundle
+        with ThreadPoolExecutor(self.upload_workers, thread_name_prefix="blob-upload") as pool:
+            list(pool.map(lambda item: self.blobs.put_file(*item), uploads.items()))
+        return _Prepared(manifest, bundle, bundle_sha, bundle_size, epoch)
+
+    def _ensure_blobs(self, session: Session, prepared: _Prepared) -> None:
+        """Under the blob lock: if any blob was deleted since we uploaded, upload again."""
+        if ArtifactRepository(session).blob_epoch() == prepared.epoch:
+            return
+        local = {f.sha256: f.local for f in prepared.manifest.files}
+        local[prepared.bundle_sha256] = prepared.bundle_path
+        for digest, path in local.items():
+            if not self.blobs.exists(digest):
+                self.blobs.put_file(digest, path)
+
+    def _fill(
+        self, row: ArtifactRow, ref: SourceRef, prepared: _Prepared, now: datetime, user: User
+    ) -> None:
+        manifest = prepared.manifest
+        row.source_url = ref.url
+        row.source_key = ref.key
+        row.readme = manifest.readme[:MAX_README_CHARS]
+        row.card = _jsonable(manifest.card)
+        row.upstream = _jsonable(manifest.upstream)
+        row.size = manifest.total_size
+        row.bundle_sha256 = prepared.bundle_sha256
+        row.bundle_size = prepared.bundle_size
+        row.updated_at = now
+        row.updated_by = user.name
+        row.files = [
+            ArtifactFileRow(path=f.path, sha256=f.sha256, size=f.size, role=f.role.value)
+            for f in manifest.files
+        ]
+
+
+def _exists(artifact_type: ArtifactType, existing_id: str, url: str) -> Conflict:
+    return Conflict(
+        f"artifact exists already: {url} is in the registry as {artifact_type.value} "
+        f"{existing_id}; update it with PUT /artifacts/{artifact_type.value}/{existing_id}",
+        existing_id=existing_id,
+    )
+
+
+def _jsonable(value: object) -> dict[str, object]:
+    """Round-trip through JSON so dates and odd YAML types cannot break the insert."""
+    return dict(json.loads(json.dumps(value, default=str)))
+
+
+class _WorkDir:
+    """A private folder for one ingest, removed whatever happens."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Path:
+        self.path.mkdir(parents=True)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)

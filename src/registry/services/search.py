@@ -1,0 +1,75 @@
+"""Finding artifacts by exact name and by regular expression.
+
+User patterns run on RE2 (google-re2): matching is linear in the text, so no
+pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import re2
+
+from registry.db.repositories import ArtifactRepository
+from registry.db.session import Database
+from registry.domain.errors import BadRequest, NotFound
+from registry.domain.models import ArtifactSummary
+
+_MAX_PROGRAM_MEMORY = 64 << 20
+
+
+def compile_pattern(pattern: str, max_length: int) -> Any:
+    if not pattern:
+        raise BadRequest("regex must be a non-empty string")
+    if len(pattern) > max_length:
+        raise BadRequest(f"regex is longer than {max_length} characters")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = _MAX_PROGRAM_MEMORY
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", errors="replace")
+        raise BadRequest(
+            f"regex cannot be compiled: {reason} (the registry uses RE2 syntax: no "
+            "look-around or back-references)"
+        ) from exc
+
+
+class SearchService:
+    def __init__(self, db: Database, *, budget_seconds: float, max_pattern_length: int) -> None:
+        self.db = db
+        self.budget_seconds = budget_seconds
+        self.max_pattern_length = max_pattern_length
+
+    def by_name(self, name: str) -> list[ArtifactSummary]:
+        if not name:
+            raise BadRequest("name must be a non-empty string")
+        with self.db.read() as session:
+            found = ArtifactRepository(session).by_name(name)
+        if not found:
+            raise NotFound(f"no artifact is named {name!r}")
+        return found
+
+    def by_regex(self, pattern: str) -> list[ArtifactSummary]:
+        """Artifacts whose name or README contains a match (case-sensitive)."""
+        compiled = compile_pattern(pattern, self.max_pattern_length)
+        deadline = time.monotonic() + self.budget_seconds
+        found: list[ArtifactSummary] = []
+        scanned = 0
+        with self.db.read() as session:
+            for summary, readme in ArtifactRepository(session).iter_search_texts():
+                scanned += 1
+                if compiled.search(summary.name) or (readme and compiled.search(readme)):
+                    found.append(summary)
+                if time.monotonic() > deadline:
+                    raise BadRequest(
+                        f"the search passed its {self.budget_seconds:g} s budget after "
+                        f"{scanned} artifacts; use a more specific pattern"
+                    )
+        if not found:
+            raise NotFound(f"no artifact name or README matches {pattern!r}")
+        return found

@@ -1,0 +1,62 @@
+"""What every source produces: a manifest of staged files plus metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from registry.domain.models import ArtifactType, FileRole
+
+
+class SourceKind(StrEnum):
+    HF_MODEL = "hf_model"
+    HF_DATASET = "hf_dataset"
+    GITHUB = "github"
+    URL = "url"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A parsed source URL."""
+
+    kind: SourceKind
+    url: str
+    key: str  # canonical identity: two URLs with the same key are the same source
+    default_name: str
+    repo_id: str | None = None  # "org/name" on Hugging Face, "owner/repo" on GitHub
+    revision: str | None = None
+    subpath: str | None = None
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file downloaded to local disk, hashed, waiting to be stored."""
+
+    path: str  # safe, relative, '/'-separated path inside the artifact
+    local: Path
+    sha256: str
+    size: int
+    role: FileRole
+
+
+@dataclass
+class Manifest:
+    ref: SourceRef
+    files: list[StagedFile]
+    readme: str = ""
+    card: dict[str, Any] = field(default_factory=dict)
+    # A snapshot of the upstream's metadata at ingest time (repo info, license,
+    # revision, the full file list before any filtering): the rating reads it.
+    upstream: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+class Source(Protocol):
+    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+        """Download what `ref` names into `workdir` and describe it."""
+        ...

@@ -1,0 +1,64 @@
+"""GitHub repositories as artifacts: the API's zipball of a branch, tag or commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from registry.domain.models import ArtifactType
+from registry.sources.archive import extract_zip
+from registry.sources.base import Manifest, SourceRef
+from registry.sources.github_client import GitHubClient
+
+README_NAMES = ("readme.md", "readme.rst", "readme.txt", "readme")
+
+
+def find_readme(files: dict[str, Path]) -> str | None:
+    """The text of the top-level README among staged files, if there is one."""
+    by_lower = {path.lower(): local for path, local in files.items() if "/" not in path}
+    for name in README_NAMES:
+        if name in by_lower:
+            return by_lower[name].read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+class GitHubSource:
+    def __init__(self, client: GitHubClient, max_bytes: int) -> None:
+        self.client = client
+        self.max_bytes = max_bytes
+
+    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+        assert ref.repo_id is not None
+        repo = self.client.repo(ref.repo_id)
+        revision = ref.revision or repo.default_branch
+        archive = workdir / "zipball.zip"
+        self.client.download_zipball(repo.full_name, revision, archive, self.max_bytes)
+        files = extract_zip(
+            archive,
+            workdir / "files",
+            artifact_type,
+            max_bytes=self.max_bytes,
+            strip_top_folder=True,  # GitHub wraps everything in "<owner>-<repo>-<sha>/"
+            subpath=ref.subpath,
+        )
+        archive.unlink(missing_ok=True)
+        readme = find_readme({f.path: f.local for f in files})
+        if readme is None and not ref.subpath:
+            readme = self.client.readme(repo.full_name)
+        card = {"license": repo.license_spdx, "description": repo.description}
+        upstream = {
+            "kind": "github",
+            "repo_id": repo.full_name,
+            "html_url": repo.html_url,
+            "revision": revision,
+            "default_branch": repo.default_branch,
+            "subpath": ref.subpath,
+            "license": repo.license_spdx,
+            "description": repo.description,
+            "stars": repo.stars,
+            "forks": repo.forks,
+            "open_issues": repo.open_issues,
+            "created_at": repo.created_at,
+            "pushed_at": repo.pushed_at,
+            "archived": repo.archived,
+        }
+        return Manifest(ref=ref, files=files, readme=readme or "", card=card, upstream=upstream)

@@ -1,0 +1,157 @@
+"""Turn a source URL into a `SourceRef`: which upstream, which repository, which key.
+
+Hugging Face and GitHub are recognised by their public hosts (huggingface.co,
+hf.co, github.com) and also by the host of the configured `HF_ENDPOINT`, so a
+mirror's URLs can be ingested as they are.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from registry.domain.errors import BadRequest
+from registry.domain.models import ArtifactType
+from registry.sources.base import SourceKind, SourceRef
+from registry.sources.safety import safe_relpath
+
+HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
+GITHUB_HOSTS = {"github.com", "www.github.com"}
+_MAX_URL = 2048
+_REPO_SUFFIXES = {"tree", "blob", "resolve", "raw", "commit", "commits", "discussions", "files"}
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def parse_source_url(url: str, artifact_type: ArtifactType, hf_endpoint: str) -> SourceRef:
+    if not isinstance(url, str) or not url.strip():
+        raise BadRequest("url must be a non-empty string")
+    url = url.strip()
+    if len(url) > _MAX_URL:
+        raise BadRequest(f"url is longer than {_MAX_URL} characters")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise BadRequest(f"url is malformed: {exc}") from exc
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise BadRequest(
+            "url must be an absolute http(s) URL, e.g. https://huggingface.co/org/model"
+        )
+    host = parts.netloc.lower()
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if parts.hostname.lower() in HF_HOSTS or host == _netloc(hf_endpoint):
+        return _huggingface(url, segments, artifact_type)
+    if parts.hostname.lower() in GITHUB_HOSTS:
+        return _github(url, segments)
+    return _plain(url)
+
+
+def _split_repo(segments: list[str]) -> tuple[str, list[str]]:
+    """Split ['org', 'name', 'tree', 'main', ...] into ('org/name', ['tree', ...]).
+
+    Legacy Hugging Face ids have no organisation ('bert-base-uncased')."""
+    if len(segments) >= 2 and segments[1] not in _REPO_SUFFIXES:
+        return f"{segments[0]}/{segments[1]}", segments[2:]
+    return segments[0], segments[1:]
+
+
+def _revision_and_path(rest: list[str], url: str) -> tuple[str | None, str | None]:
+    if not rest:
+        return None, None
+    if rest[0] in {"tree", "blob", "resolve", "raw"} and len(rest) >= 2:
+        subpath = safe_relpath("/".join(rest[2:])) if len(rest) > 2 else None
+        return rest[1], subpath
+    raise BadRequest(
+        f"cannot tell which repository {url!r} names; give the repository URL "
+        "(optionally with /tree/<revision>/<folder>)"
+    )
+
+
+def _huggingface(url: str, segments: list[str], artifact_type: ArtifactType) -> SourceRef:
+    if not segments:
+        raise BadRequest(
+            "a Hugging Face URL must name a repository, e.g. https://huggingface.co/org/model"
+        )
+    if segments[0] == "spaces":
+        raise BadRequest(
+            "Hugging Face Spaces are applications, not artifacts; give a model or dataset URL"
+        )
+    is_dataset = segments[0] == "datasets"
+    if is_dataset:
+        segments = segments[1:]
+        if not segments:
+            raise BadRequest(
+                "a Hugging Face dataset URL must name a dataset, e.g. https://huggingface.co/datasets/org/name"
+            )
+    expected = ArtifactType.DATASET if is_dataset else ArtifactType.MODEL
+    if artifact_type is not expected:
+        kind = "dataset" if is_dataset else "model"
+        raise BadRequest(
+            f"{url} is a Hugging Face {kind} repository; ingest it as type '{kind}' "
+            f"(POST /artifact/{kind}), not '{artifact_type.value}'"
+        )
+    repo_id, rest = _split_repo(segments)
+    revision, subpath = _revision_and_path(rest, url)
+    for piece in repo_id.split("/"):
+        if not piece or piece in {".", ".."} or not all(c.isalnum() or c in "-_." for c in piece):
+            raise BadRequest(f"{repo_id!r} is not a valid Hugging Face repository id")
+    kind = SourceKind.HF_DATASET if is_dataset else SourceKind.HF_MODEL
+    key = f"hf:{kind.value}:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
+    return SourceRef(
+        kind=kind,
+        url=url,
+        key=key,
+        default_name=repo_id.rsplit("/", 1)[-1],
+        repo_id=repo_id,
+        revision=revision,
+        subpath=subpath,
+    )
+
+
+def _github(url: str, segments: list[str]) -> SourceRef:
+    if len(segments) < 2:
+        raise BadRequest("a GitHub URL must name a repository, e.g. https://github.com/owner/repo")
+    owner, repo = segments[0], segments[1]
+    if repo.endswith(".git"):
+        repo = repo[:-4]
+    for piece in (owner, repo):
+        if not piece or piece in {".", ".."} or not all(c.isalnum() or c in "-_." for c in piece):
+            raise BadRequest(f"{owner}/{repo} is not a valid GitHub repository")
+    revision, subpath = _revision_and_path(segments[2:], url)
+    repo_id = f"{owner}/{repo}"
+    key = f"github:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
+    return SourceRef(
+        kind=SourceKind.GITHUB,
+        url=url,
+        key=key,
+        default_name=repo,
+        repo_id=repo_id,
+        revision=revision,
+        subpath=subpath,
+    )
+
+
+def _plain(url: str) -> SourceRef:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    path = parts.path or "/"
+    canonical = urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+    basename = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    for suffix in (".tar.gz", ".zip", ".tgz"):
+        if basename.lower().endswith(suffix):
+            basename = basename[: -len(suffix)]
+            break
+    else:
+        if "." in basename:
+            basename = basename.rsplit(".", 1)[0]
+    return SourceRef(
+        kind=SourceKind.URL,
+        url=url,
+        key=f"url:{canonical}",
+        default_name=basename or host,
+    )

@@ -1,0 +1,119 @@
+"""Plain http(s) downloads: a single file, or a zip whose entries become the files.
+
+Before each request (and after each redirect) the host's addresses are checked
+against URL_DENY_NETWORKS, so the registry cannot be used to read cloud metadata
+endpoints (169.254.169.254) and the like.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import requests
+
+from registry.domain.errors import BadRequest, UpstreamError, UpstreamNotFound
+from registry.domain.models import ArtifactType
+from registry.sources.archive import extract_zip
+from registry.sources.base import Manifest, SourceRef, StagedFile
+from registry.sources.files import classify
+from registry.sources.github import find_readme
+from registry.sources.http import make_session, stream_to_file
+from registry.sources.safety import safe_relpath
+from registry.storage.blobs import sha256_file
+
+_MAX_REDIRECTS = 5
+_FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class UrlSource:
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        timeout: float,
+        retries: int,
+        deny_networks: tuple[str, ...],
+        session: requests.Session | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.session = session or make_session(retries)
+        self.deny: list[Network] = [ipaddress.ip_network(n, strict=False) for n in deny_networks]
+
+    def _check_host(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError as exc:
+            raise UpstreamNotFound(f"the host {host!r} of the url cannot be resolved") from exc
+        for info in infos:
+            addr = ipaddress.ip_address(info[4][0])
+            if any(addr in net for net in self.deny):
+                raise BadRequest(
+                    f"the url's host {host!r} is in a network the registry may not fetch from"
+                )
+
+    def _open(self, url: str) -> requests.Response:
+        for _ in range(_MAX_REDIRECTS + 1):
+            self._check_host(url)
+            try:
+                resp = self.session.get(
+                    url, stream=True, timeout=self.timeout, allow_redirects=False
+                )
+            except requests.RequestException as exc:
+                raise UpstreamError(f"fetching {url} failed: {exc}") from exc
+            if resp.is_redirect and "Location" in resp.headers:
+                resp.close()
+                url = urljoin(url, resp.headers["Location"])
+                if urlsplit(url).scheme not in {"http", "https"}:
+                    raise UpstreamError(f"{url} redirects to a non-http(s) location")
+                continue
+            if resp.status_code in (404, 410):
+                resp.close()
+                raise UpstreamNotFound(f"{url} does not exist upstream ({resp.status_code})")
+            if resp.status_code >= 400:
+                resp.close()
+                raise UpstreamError(f"{url} answered {resp.status_code}")
+            return resp
+        raise UpstreamError(f"{url} redirects more than {_MAX_REDIRECTS} times")
+
+    @staticmethod
+    def _filename(resp: requests.Response, url: str) -> str:
+        match = _FILENAME.search(resp.headers.get("Content-Disposition", ""))
+        name = unquote(match.group(1)) if match else ""
+        if not name:
+            name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+        name = name.replace("\\", "/").rsplit("/", 1)[-1]
+        return safe_relpath(name) if name and name not in {".", ".."} else "download"
+
+    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+        resp = self._open(ref.url)
+        with resp:
+            name = self._filename(resp, resp.url or ref.url)
+            content_type = resp.headers.get("Content-Type", "")
+            download = workdir / "download"
+            stream_to_file(resp, download, self.max_bytes, ref.url)
+        upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
+        if zipfile.is_zipfile(download):
+            files = extract_zip(
+                download, workdir / "files", artifact_type, max_bytes=self.max_bytes
+            )
+            download.unlink(missing_ok=True)
+            readme = find_readme({f.path: f.local for f in files}) or ""
+            return Manifest(ref=ref, files=files, readme=readme, upstream=upstream)
+        digest, size = sha256_file(download)
+        staged = StagedFile(
+            path=name, local=download, sha256=digest, size=size, role=classify(name, artifact_type)
+        )
+        readme = ""
+        if name.lower().startswith("readme") and size < (1 << 20):
+            readme = download.read_text(encoding="utf-8", errors="replace")
+        upstream["sha256"] = digest
+        return Manifest(ref=ref, files=[staged], readme=readme, upstream=upstream)

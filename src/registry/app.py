@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
-import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask
 
@@ -36,7 +33,7 @@ from registry.storage.blobs import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.s3 import S3BlobStore
 
-_STALE_WORK_SECONDS = 24 * 3600
+_STALE_WORK = timedelta(hours=24)
 
 
 def make_blob_store(settings: Settings) -> BlobStore:
@@ -72,18 +69,6 @@ def make_sources(settings: Settings, github: GitHubClient) -> dict[SourceKind, S
     }
 
 
-def _clean_work_root(work_root: Path) -> None:
-    """Remove work folders an earlier, killed process left behind."""
-    work_root.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - _STALE_WORK_SECONDS
-    for entry in work_root.iterdir():
-        try:
-            if entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-        except FileNotFoundError:
-            continue
-
-
 def _local_secret(settings: Settings) -> Settings:
     """On a laptop with no secrets configured, use a random one kept in DATA_DIR.
 
@@ -116,7 +101,6 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
     work_root = settings.data_dir / "work"
-    _clean_work_root(work_root)
     github = GitHubClient(
         settings.github_api_url,
         settings.github_token,
@@ -132,6 +116,17 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
     )
+    ingest = IngestService(
+        db,
+        blobs,
+        make_sources(settings, github),
+        hf_endpoint=settings.hf_endpoint,
+        work_root=work_root,
+        policy=policy,
+        upload_workers=settings.download_workers,
+    )
+    # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
+    ingest.sweep_workdirs(_STALE_WORK)
     return Registry(
         settings=settings,
         db=db,
@@ -145,15 +140,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             max_page_size=settings.max_page_size,
             max_queries=settings.max_queries,
         ),
-        ingest=IngestService(
-            db,
-            blobs,
-            make_sources(settings, github),
-            hf_endpoint=settings.hf_endpoint,
-            work_root=work_root,
-            policy=policy,
-            upload_workers=settings.download_workers,
-        ),
+        ingest=ingest,
         search=SearchService(
             db,
             budget_seconds=settings.regex_budget_seconds,

@@ -103,13 +103,16 @@ def create_user(name: str, admin: bool, password: str) -> None:
 def gc(grace_minutes: int) -> None:
     """Delete stored blobs that no artifact references (left by crashed ingests)."""
     registry = build_registry(_settings())
+    grace = timedelta(minutes=grace_minutes)
     try:
-        report = registry.janitor.collect(timedelta(minutes=grace_minutes))
+        folders = registry.ingest.sweep_workdirs(grace)
+        report = registry.janitor.collect(grace)
     finally:
         registry.close()
     click.echo(
         f"scanned {report.scanned} blobs: {report.deleted} deleted, "
-        f"{report.kept_recent} unreferenced but younger than {grace_minutes} min kept"
+        f"{report.kept_recent} unreferenced but younger than {grace_minutes} min kept; "
+        f"{folders} abandoned work folders removed"
     )
 
 

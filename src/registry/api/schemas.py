@@ -6,9 +6,14 @@ conversion.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.domain.models import Artifact, ArtifactSummary, ArtifactType
+
+# JSON has no enum type: a type name arrives as a string, which strict mode would refuse.
+TypeName = Annotated[ArtifactType, Field(strict=False)]
 
 
 class _Strict(BaseModel):
@@ -36,13 +41,13 @@ class ArtifactDataIn(_Strict):
 
 class ArtifactQueryIn(_Strict):
     name: str
-    types: list[ArtifactType] | None = None
+    types: list[TypeName] | None = None
 
 
 class ArtifactMetadataModel(_Strict):
     name: str
     id: str
-    type: ArtifactType
+    type: TypeName
 
 
 class ArtifactDataUpdateIn(_Strict):

@@ -79,9 +79,9 @@ class ArtifactRepository:
             stmt = stmt.with_for_update()
         return self.s.scalars(stmt).first()
 
-    def get_by_source(self, type_: ArtifactType, source_key: str) -> ArtifactRow | None:
+    def id_by_source(self, type_: ArtifactType, source_key: str) -> str | None:
         return self.s.scalars(
-            select(ArtifactRow).where(
+            select(ArtifactRow.id).where(
                 ArtifactRow.type == type_.value, ArtifactRow.source_key == source_key
             )
         ).first()

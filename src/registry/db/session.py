@@ -94,14 +94,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work."""
+        """A read-only unit of work. Rows read here stay readable after it ends
+        (closing detaches them without expiring what was loaded)."""
         with self._sessions() as session:
             try:
                 yield session
             except OperationalError as exc:
                 raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
-            finally:
-                session.rollback()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -56,7 +56,7 @@ def configure_logging(settings: Settings) -> None:
         handler._registry = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("botocore", "urllib3", "httpx", "httpcore", "werkzeug"):
+    for noisy in ("botocore", "urllib3", "httpx", "httpx2", "httpcore", "werkzeug", "filelock"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     if not _configured:
         structlog.configure(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -158,6 +159,20 @@ class IngestService:
                 raise self._conflict_after(artifact_type, ref) from exc
         return artifact
 
+    def sweep_workdirs(self, older_than: timedelta) -> int:
+        """Remove ingest work folders left by killed processes; returns how many."""
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        cutoff = time.time() - older_than.total_seconds()
+        removed = 0
+        for entry in self.work_root.iterdir():
+            try:
+                if entry.stat().st_mtime <= cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     # -- steps ------------------------------------------------------------
 
     def _workdir(self) -> _WorkDir:
@@ -167,15 +182,15 @@ class IngestService:
         self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None
     ) -> None:
         with self.db.read() as session:
-            existing = ArtifactRepository(session).get_by_source(artifact_type, ref.key)
-        if existing is not None and existing.id != exclude_id:
-            raise _exists(artifact_type, existing.id, ref.url)
+            existing = ArtifactRepository(session).id_by_source(artifact_type, ref.key)
+        if existing is not None and existing != exclude_id:
+            raise _exists(artifact_type, existing, ref.url)
 
     def _conflict_after(self, artifact_type: ArtifactType, ref: SourceRef) -> Conflict:
         """An insert lost a race on (type, source): name the artifact that won."""
         with self.db.read() as session:
-            existing = ArtifactRepository(session).get_by_source(artifact_type, ref.key)
-        return _exists(artifact_type, existing.id if existing else "unknown", ref.url)
+            existing = ArtifactRepository(session).id_by_source(artifact_type, ref.key)
+        return _exists(artifact_type, existing or "unknown", ref.url)
 
     def _prepare(
         self, artifact_type: ArtifactType, name: str, ref: SourceRef, workdir: Path

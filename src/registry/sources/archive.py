@@ -12,7 +12,7 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from registry.domain.errors import BadRequest, PayloadTooLarge
+from registry.domain.errors import BadRequest, PayloadTooLarge, UpstreamNotFound
 from registry.domain.models import ArtifactType
 from registry.sources.base import StagedFile
 from registry.sources.files import classify
@@ -98,5 +98,5 @@ def extract_zip(
             role = classify(path, artifact_type)
             staged.append(StagedFile(path=path, local=target, sha256=digest, size=size, role=role))
     if subpath and not staged:
-        raise BadRequest(f"the folder {subpath!r} does not exist in the upstream repository")
+        raise UpstreamNotFound(f"the folder {subpath!r} does not exist in the upstream repository")
     return staged

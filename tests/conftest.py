@@ -1,0 +1,214 @@
+"""Shared fixtures: fake upstreams, databases (SQLite and PostgreSQL), the app, an API client.
+
+PostgreSQL is the machine's running server (REGISTRY_TEST_POSTGRES_URL, default
+postgresql://postgres@127.0.0.1:5432/test). Each pytest-xdist worker gets its own
+database, migrated once and truncated before every test. Without a reachable
+server the PostgreSQL cases are skipped, unless REGISTRY_TEST_REQUIRE_POSTGRES=1
+(set by CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from registry.app import build_registry, create_app
+from registry.db import migrate
+from registry.db.session import Database
+from registry.services.container import Registry
+from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
+from tests.fakes import FakeUpstream
+
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+for key, value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}.items():
+    os.environ.setdefault(key, value)
+
+PG_ADMIN_URL = os.environ.get(
+    "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("REGISTRY_TEST_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgres"]
+TABLES = ("artifact_files", "artifacts", "audit_events", "tokens", "users")
+ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    return str(worker or "main")
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+def _pg_unavailable(reason: str) -> None:
+    if REQUIRE_PG:
+        pytest.fail(f"PostgreSQL is required (REGISTRY_TEST_REQUIRE_POSTGRES=1): {reason}")
+    pytest.skip(f"PostgreSQL not reachable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(worker_id: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test worker."""
+    # Unique per process: CI and a developer may run the suite on one server at once.
+    name = f"registry_test_{worker_id}_{os.getpid()}".replace("-", "_")
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        _pg_unavailable(str(exc).strip())
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    db = Database(url)
+    migrate.upgrade(db)
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate(url: str) -> None:
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE blob_epoch SET value = 0"))
+    db.dispose()
+
+
+def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'registry.db'}"
+        db = Database(url)
+        migrate.upgrade(db)
+        db.dispose()
+        return url
+    url = str(request.getfixturevalue("pg_database_url"))
+    _truncate(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: once on SQLite, once on PostgreSQL."""
+    return _database_url(str(request.param), request, tmp_path)
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return _database_url("sqlite", request, tmp_path)
+
+
+def make_settings(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream, **overrides: Any
+) -> Settings:
+    base = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        hf_endpoint=upstream.hf_endpoint,
+        github_api_url=upstream.github_api_url,
+        bcrypt_log_rounds=4,
+        jwt_secret="test-jwt-secret-0123456789abcdef",
+        secret_key="test-secret-key-0123456789abcdef",
+        upstream_retries=0,
+        upstream_timeout_seconds=10.0,
+        token_max_uses=0,
+        url_deny_networks=("169.254.0.0/16",),
+        public_url=None,
+    )
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Settings:
+    return make_settings(tmp_path, database_url, upstream)
+
+
+@pytest.fixture
+def registry(settings: Settings) -> Iterator[Registry]:
+    reg = build_registry(settings)
+    reg.users.seed()
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def app(registry: Registry) -> Flask:
+    return create_app(registry=registry)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Api:
+    """A thin client for the spec's endpoints, carrying a token."""
+
+    def __init__(self, client: FlaskClient, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        h = {"X-Authorization": self.token} if self.token else {}
+        return {**h, **(extra or {})}
+
+    def login(self, name: str, password: str) -> Any:
+        return self.client.put(
+            "/authenticate",
+            json={"user": {"name": name, "is_admin": False}, "secret": {"password": password}},
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = self.headers(kwargs.pop("headers", None))
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def ingest(self, kind: str, url: str, name: str | None = None, expect: int = 201) -> Any:
+        body: dict[str, str] = {"url": url}
+        if name is not None:
+            body["name"] = name
+        resp = self.call("POST", f"/artifact/{kind}", json=body)
+        assert resp.status_code == expect, resp.get_data(as_text=True)
+        return resp.get_json()
+
+    def enumerate(self, queries: list[dict[str, Any]], offset: str | None = None) -> Any:
+        path = "/artifacts" + (f"?offset={offset}" if offset is not None else "")
+        return self.call("POST", path, json=queries)
+
+    def download_path(self, artifact: dict[str, Any]) -> str:
+        parts = urlsplit(str(artifact["data"]["download_url"]))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Api:
+    anonymous = Api(client)
+    resp = anonymous.login(ADMIN["name"], ADMIN["password"])
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return Api(client, resp.get_json())
+
+
+HF = "https://huggingface.co"
+BERT = f"{HF}/google-bert/bert-base-uncased"
+FINETUNE = f"{HF}/acme/bert-finetuned-sst2"
+BOOKCORPUS = f"{HF}/datasets/bookcorpus/bookcorpus"
+GH_BERT = "https://github.com/google-research/bert"
+GH_WHISPER = "https://github.com/openai/whisper"

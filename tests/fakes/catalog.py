@@ -1,0 +1,113 @@
+"""The declarative catalogue of fake upstream content, and the default one the tests use.
+
+A ``Catalog`` is plain data: the Hub, GitHub and file-server fakes only read it, so a test may
+build its own (or append to ``default_catalog()``) before starting ``FakeUpstream``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .github_content import github_repos
+from .hf_content import hf_repos
+from .records import (
+    CHUNK_SIZE,
+    FAULT_NOT_FOUND,
+    FAULT_SERVER_ERROR,
+    FAULT_SLOW_DOWNLOAD,
+    FakeCommit,
+    FakeDownload,
+    FakeFile,
+    FakeGhCommit,
+    FakeGitHubRepo,
+    FakeHfRepo,
+    FakePull,
+    ZipEntry,
+    build_zip,
+    json_file,
+    readme_file,
+    render_readme,
+    safetensors_file,
+    text_file,
+)
+
+__all__ = [
+    "CHUNK_SIZE",
+    "FAULT_NOT_FOUND",
+    "FAULT_SERVER_ERROR",
+    "FAULT_SLOW_DOWNLOAD",
+    "Catalog",
+    "FakeCommit",
+    "FakeDownload",
+    "FakeFile",
+    "FakeGhCommit",
+    "FakeGitHubRepo",
+    "FakeHfRepo",
+    "FakePull",
+    "ZipEntry",
+    "build_zip",
+    "default_catalog",
+    "json_file",
+    "readme_file",
+    "render_readme",
+    "safetensors_file",
+    "text_file",
+]
+
+
+@dataclass
+class Catalog:
+    hf_repos: list[FakeHfRepo] = field(default_factory=list)
+    github_repos: list[FakeGitHubRepo] = field(default_factory=list)
+    downloads: list[FakeDownload] = field(default_factory=list)
+
+    # Lookups scan the lists (they are tiny) so that tests may append after construction.
+    def hf_repo(self, repo_id: str, repo_type: str = "model") -> FakeHfRepo | None:
+        return next(
+            (r for r in self.hf_repos if r.repo_id == repo_id and r.repo_type == repo_type), None
+        )
+
+    def github_repo(self, owner: str, name: str) -> FakeGitHubRepo | None:
+        # GitHub treats owner and repo names case-insensitively.
+        wanted = f"{owner}/{name}".lower()
+        return next((r for r in self.github_repos if r.full_name.lower() == wanted), None)
+
+    def download(self, path: str) -> FakeDownload | None:
+        return next((d for d in self.downloads if d.path == path), None)
+
+
+def _downloads() -> list[FakeDownload]:
+    bundle = build_zip(
+        [
+            readme_file({"license": "mit"}, "# Bundled model\n\nShipped as a zip.\n"),
+            json_file("config.json", {"architectures": ["BertModel"], "model_type": "bert"}),
+            safetensors_file("model.safetensors", [("weight", "F32", [64, 64])], seed="bundle"),
+        ]
+    )
+    evil = build_zip(
+        [text_file("README.md", "# evil\n")],
+        raw_entries=[
+            ZipEntry("../../evil.txt", b"outside\n"),
+            ZipEntry("/abs.txt", b"absolute\n"),
+            ZipEntry("link", symlink_target="/etc/passwd"),
+        ],
+    )
+    return [
+        FakeDownload("/files/weights.bin", size=1 << 20, seed="files/weights.bin"),
+        FakeDownload(
+            "/files/bundle.zip",
+            content=bundle,
+            content_type="application/zip",
+            filename="bundle.zip",
+        ),
+        FakeDownload(
+            "/files/evil.zip", content=evil, content_type="application/zip", filename="evil.zip"
+        ),
+        FakeDownload("/files/error", content=b"", fault=FAULT_SERVER_ERROR),
+        FakeDownload("/files/notfound", content=b"", fault=FAULT_NOT_FOUND),
+    ]
+
+
+def default_catalog() -> Catalog:
+    """A fresh catalogue (each call builds new objects, so tests may mutate theirs)."""
+    return Catalog(hf_repos=hf_repos(), github_repos=github_repos(), downloads=_downloads())

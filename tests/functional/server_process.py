@@ -1,0 +1,81 @@
+"""Run the registry as users do (`registry serve`: migrations, seed, gunicorn) in a
+subprocess, so tests can kill it the hard way and start it again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.conftest import ADMIN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.port = int(env["PORT"])
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        out = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "registry", "serve"],
+            env={**os.environ, **self.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill takes the workers too
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                if requests.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not answer /health in {timeout} s:\n{self.log.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no cleanup code runs."""
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.proc = None
+
+    def token(self) -> str:
+        body = {
+            "user": {"name": ADMIN["name"], "is_admin": True},
+            "secret": {"password": ADMIN["password"]},
+        }
+        resp = requests.put(f"{self.base}/authenticate", json=body, timeout=30)
+        resp.raise_for_status()
+        return str(resp.json())
+
+    def call(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        headers = {"X-Authorization": token, **kwargs.pop("headers", {})}
+        return requests.request(method, f"{self.base}{path}", headers=headers, timeout=60, **kwargs)

@@ -1,0 +1,150 @@
+"""PUT /authenticate and the token check on every protected endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from registry.app import build_registry, create_app
+from registry.services.container import Registry
+from tests.conftest import ADMIN, Api, make_settings
+from tests.fakes import FakeUpstream
+
+# The spec's example token: a well-formed JWT signed with some other key.
+FOREIGN_JWT = (
+    "bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+VARIANT = ADMIN["password"].replace("DROP TABLE artifacts;", "DROP TABLE packages;")
+
+
+def test_default_admin_gets_a_bearer_token(api: Api) -> None:
+    assert isinstance(api.token, str)
+    assert api.token.startswith("bearer ")
+    assert api.enumerate([{"name": "*"}]).status_code == 200
+
+
+def test_the_packages_variant_of_the_default_password_works(api: Api) -> None:
+    resp = Api(api.client).login(ADMIN["name"], VARIANT)
+    assert resp.status_code == 200
+    assert resp.get_json().startswith("bearer ")
+
+
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [
+        (ADMIN["name"], "wrong"),
+        ("nobody", ADMIN["password"]),
+        (ADMIN["name"], ADMIN["password"] + " "),
+    ],
+)
+def test_wrong_credentials_are_401(api: Api, name: str, password: str) -> None:
+    assert Api(api.client).login(name, password).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"user": {"name": ADMIN["name"]}},
+        {"user": {"name": 5, "is_admin": True}, "secret": {"password": "x"}},
+        {"user": {"name": ADMIN["name"], "is_admin": True}, "secret": {}},
+        {"user": {"name": ADMIN["name"], "is_admin": True}, "secret": {"password": None}},
+        [ADMIN["name"], ADMIN["password"]],
+    ],
+)
+def test_malformed_authentication_is_400(api: Api, body: object) -> None:
+    assert api.client.put("/authenticate", json=body).status_code == 400
+
+
+def test_non_json_authentication_is_400(api: Api) -> None:
+    resp = api.client.put("/authenticate", data="user=admin", content_type="text/plain")
+    assert resp.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "bearer",
+        "bearer not-a-jwt",
+        FOREIGN_JWT,
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/artifacts"),
+        ("POST", "/artifact/model"),
+        ("GET", "/artifacts/model/1"),
+        ("PUT", "/artifacts/model/1"),
+        ("DELETE", "/artifacts/model/1"),
+        ("GET", "/artifact/byName/x"),
+        ("POST", "/artifact/byRegEx"),
+        ("DELETE", "/reset"),
+        ("GET", "/download/1"),
+    ],
+)
+def test_protected_endpoints_refuse_missing_or_bad_tokens(
+    api: Api, header: str | None, method: str, path: str
+) -> None:
+    headers = {} if header is None else {"X-Authorization": header}
+    resp = api.client.open(path, method=method, headers=headers, json=[{"name": "*"}])
+    assert resp.status_code == 403
+
+
+def test_the_token_is_accepted_in_the_authorization_header_too(api: Api) -> None:
+    resp = api.client.post("/artifacts", headers={"Authorization": api.token}, json=[{"name": "*"}])
+    assert resp.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health", "/tracks", "/openapi.yaml", "/docs", "/metrics"])
+def test_public_endpoints_need_no_token(api: Api, path: str) -> None:
+    assert api.client.get(path).status_code == 200
+
+
+def test_tracks(api: Api) -> None:
+    tracks = api.client.get("/tracks").get_json()["plannedTracks"]
+    allowed = {
+        "Performance track",
+        "Access control track",
+        "High assurance track",
+        "Other Security track",
+    }
+    assert tracks and set(tracks) <= allowed
+
+
+def test_passwords_are_stored_as_bcrypt_hashes(registry: Registry) -> None:
+    with registry.db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
+    assert stored.startswith("$2")
+    assert ADMIN["password"] not in stored
+
+
+def test_tokens_run_out_after_their_allowed_uses(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
+) -> None:
+    reg = build_registry(make_settings(tmp_path, database_url, upstream, token_max_uses=3))
+    reg.users.seed()
+    client = create_app(registry=reg).test_client()
+    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+    statuses = [api.enumerate([{"name": "*"}]).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 403]
+    reg.close()
+
+
+def test_tokens_expire(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    reg = build_registry(make_settings(tmp_path, database_url, upstream))
+    reg.users.seed()
+    client = create_app(registry=reg).test_client()
+    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+    assert api.enumerate([{"name": "*"}]).status_code == 200
+    reg.users.clock = lambda: datetime.now(UTC) + timedelta(hours=11)
+    assert api.enumerate([{"name": "*"}]).status_code == 403
+    reg.close()

@@ -1,0 +1,86 @@
+"""A worker killed in the middle of an ingest: after restart no half-artifact is
+visible, nothing of other artifacts is lost, and `registry gc` tidies up."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import BERT
+from tests.fakes import FakeUpstream
+from tests.functional.server_process import ServerProcess, free_port
+
+SLOW = "https://huggingface.co/fault/slow-download"
+
+
+@pytest.mark.slow
+def test_kill_during_ingest_leaves_no_trace(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
+) -> None:
+    env = {
+        "PORT": str(free_port()),
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "HF_ENDPOINT": upstream.hf_endpoint,
+        "GITHUB_API_URL": upstream.github_api_url,
+        "BCRYPT_LOG_ROUNDS": "4",
+        "JWT_SECRET": "crash-test-jwt-secret-0123456789",
+        "SECRET_KEY": "crash-test-secret-key-0123456789",
+        "WEB_CONCURRENCY": "1",
+        "TOKEN_MAX_USES": "0",
+        "UPSTREAM_RETRIES": "0",
+    }
+    server = ServerProcess(env, tmp_path / "server.log").start()
+    upstream.release_slow.clear()
+    upstream.hub.slow_stalled.clear()
+    try:
+        token = server.token()
+        bert = server.call("POST", "/artifact/model", token, json={"url": BERT}).json()
+        bert_zip = server.call("GET", f"/download/{bert['metadata']['id']}", token).content
+
+        def doomed_ingest() -> None:
+            with contextlib.suppress(requests.RequestException):  # the server dies under it
+                server.call("POST", "/artifact/model", token, json={"url": SLOW})
+
+        thread = threading.Thread(target=doomed_ingest, daemon=True)
+        thread.start()
+        assert upstream.hub.slow_stalled.wait(30), "the ingest never reached the upstream stall"
+        assert any((tmp_path / "data" / "work").iterdir()), "an ingest is in flight"
+        server.kill()
+        thread.join(30)
+
+        server.start()
+        token = server.token()
+        listing = server.call("POST", "/artifacts", token, json=[{"name": "*"}]).json()
+        assert listing == [bert["metadata"]]
+        assert server.call("GET", "/artifact/byName/slow-download", token).status_code == 404
+        again = server.call("GET", f"/download/{bert['metadata']['id']}", token)
+        assert again.content == bert_zip
+        assert again.headers["ETag"] == f'"{hashlib.sha256(bert_zip).hexdigest()}"'
+
+        gc = subprocess.run(
+            [sys.executable, "-m", "registry", "gc", "--grace-minutes", "0"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert "1 abandoned work folders removed" in gc.stdout
+        assert not any((tmp_path / "data" / "work").iterdir())
+
+        # The registry is fully usable: the same upstream ingests once it answers.
+        upstream.release_slow.set()
+        retry = server.call("POST", "/artifact/model", token, json={"url": SLOW})
+        assert retry.status_code == 201, retry.text
+    finally:
+        upstream.release_slow.set()
+        server.stop()

@@ -5,15 +5,24 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LOCK   := .venv.lock
 PYTEST_WORKERS ?= 2
 
 .PHONY: serve test lint typecheck unit integration functional e2e demo bench clean venv
 
 venv: $(STAMP)
 
+# A lock folder, because `make demo` and `make serve` may start side by side on a fresh
+# clone; a venv left without pip by an interrupted run is created again.
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@n=0; until mkdir $(LOCK) 2>/dev/null; do \
+	  n=$$((n+1)); if [ $$n -gt 900 ]; then echo "waited 15 min for $(LOCK); remove it if stale"; exit 1; fi; \
+	  sleep 1; done; \
+	trap 'rmdir $(LOCK)' EXIT; \
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ] && [ $(STAMP) -nt constraints.txt ]; then exit 0; fi; \
+	test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV) || exit 1; \
+	echo "installing the registry and its tools into $(VENV) ..."; \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' || exit 1; \
 	touch $(STAMP)
 
 serve: $(STAMP)

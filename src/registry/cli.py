@@ -75,6 +75,8 @@ def serve() -> None:
         str(settings.request_timeout_seconds),
         "--graceful-timeout",
         "30",
+        # One control socket per user would collide between registries on one host.
+        "--no-control-socket",
         "--forwarded-allow-ips",
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]

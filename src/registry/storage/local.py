@@ -29,17 +29,22 @@ class LocalBlobStore:
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Copy into a temporary name inside the store, then rename: readers never
+        # Write under a temporary name inside the store, then rename: readers never
         # see a partly written blob, and a crash leaves only a stray temp file.
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        tmp = Path(tempfile.mktemp(dir=self._tmp))  # noqa: S306 - os.link needs a free name
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                shutil.copyfileobj(src, out, CHUNK_SIZE)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp_name, target)
+            try:
+                # Same file system (the ingest work folder lives in DATA_DIR too):
+                # a hard link stores the file without copying a byte.
+                os.link(source, tmp)
+            except OSError:
+                with tmp.open("xb") as out, source.open("rb") as src:
+                    shutil.copyfileobj(src, out, CHUNK_SIZE)
+                    out.flush()
+                    os.fsync(out.fileno())
+            os.replace(tmp, target)
         except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def exists(self, digest: str) -> bool:

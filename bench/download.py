@@ -68,6 +68,7 @@ def run(weights_mib: int = 256) -> dict[str, Any]:
             "BCRYPT_LOG_ROUNDS": "4",
             "WEB_CONCURRENCY": "1",
             "TOKEN_MAX_USES": "0",
+            "INGEST_POLICY": "none",
         }
         server = ServerProcess(env, work / "server.log").start()
         try:

@@ -133,6 +133,8 @@ def make_settings(
         token_max_uses=0,
         url_deny_networks=("169.254.0.0/16",),
         public_url=None,
+        # Storage and API tests ingest bare fixtures; the rating tests set a policy.
+        ingest_policy="none",
     )
     return base.with_overrides(**overrides)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from functools import partial
+from pathlib import Path
 
 from flask import Flask
 
@@ -16,17 +18,24 @@ from registry.api import register_api
 from registry.db.session import Database
 from registry.observability.logging import configure_logging
 from registry.observability.requests import RequestMetrics, install_request_hooks
+from registry.rating.cache import TTLCache
+from registry.rating.engine import RatingEngine
+from registry.rating.gather import Gatherer
+from registry.rating.policy import Policy
+from registry.rating.sandbox import run_example
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
 from registry.services.ingest import IngestPolicy, IngestService
+from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.users import UserService
 from registry.settings import DEFAULT_SECRET, Settings
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
+from registry.sources.hub_client import HubClient
 from registry.sources.huggingface import HuggingFaceSource
 from registry.sources.url import UrlSource
 from registry.storage.blobs import BlobStore
@@ -47,15 +56,9 @@ def make_blob_store(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.data_dir / "blobs")
 
 
-def make_sources(settings: Settings, github: GitHubClient) -> dict[SourceKind, Source]:
-    hf = HuggingFaceSource(
-        endpoint=settings.hf_endpoint,
-        token=settings.hf_token,
-        timeout=settings.upstream_timeout_seconds,
-        workers=settings.download_workers,
-        max_bytes=settings.max_artifact_bytes,
-        keep_all_weight_formats=settings.keep_all_weight_formats,
-    )
+def make_sources(
+    settings: Settings, github: GitHubClient, hf: HuggingFaceSource
+) -> dict[SourceKind, Source]:
     return {
         SourceKind.HF_MODEL: hf,
         SourceKind.HF_DATASET: hf,
@@ -95,6 +98,34 @@ def _local_secret(settings: Settings) -> Settings:
     return settings.with_overrides(**changes)
 
 
+def make_rating(
+    settings: Settings,
+    *,
+    db: Database,
+    blobs: BlobStore,
+    github: GitHubClient,
+    hf: HuggingFaceSource,
+    work_root: Path,
+) -> RatingService:
+    hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
+    runner = (
+        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
+        if settings.rating_execute_examples
+        else None
+    )
+    gatherer = Gatherer(hub, github, TTLCache(settings.rating_cache_seconds), run_example=runner)
+    engine = RatingEngine(gatherer, metric_timeout=settings.rating_metric_timeout_seconds)
+    return RatingService(
+        db,
+        blobs,
+        engine,
+        Policy.parse(settings.ingest_policy),
+        hf,
+        hf_endpoint=settings.hf_endpoint,
+        work_root=work_root,
+    )
+
+
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _local_secret(settings)
@@ -116,13 +147,22 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
     )
+    hf = HuggingFaceSource(
+        endpoint=settings.hf_endpoint,
+        token=settings.hf_token,
+        timeout=settings.upstream_timeout_seconds,
+        workers=settings.download_workers,
+        max_bytes=settings.max_artifact_bytes,
+        keep_all_weight_formats=settings.keep_all_weight_formats,
+    )
+    ratings = make_rating(settings, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root)
     ingest = IngestService(
         db,
         blobs,
-        make_sources(settings, github),
+        make_sources(settings, github, hf),
         hf_endpoint=settings.hf_endpoint,
         work_root=work_root,
-        policy=policy,
+        policy=policy or ratings,
         upload_workers=settings.download_workers,
     )
     # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
@@ -148,6 +188,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         ),
         downloads=DownloadService(db, blobs),
         janitor=BlobJanitor(db, blobs),
+        ratings=ratings,
     )
 
 

@@ -103,6 +103,11 @@ class Settings:
     regex_budget_seconds: float = 1.0
     regex_max_pattern_length: int = 4096
     url_deny_networks: tuple[str, ...] = ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")
+    ingest_policy: str = "net_score>=0.5"
+    rating_execute_examples: bool = False
+    rating_example_timeout_seconds: float = 30.0
+    rating_cache_seconds: float = 3600.0
+    rating_metric_timeout_seconds: float = 10.0
     workers: int = 2
     threads: int = 8
     request_timeout_seconds: int = 900
@@ -138,6 +143,12 @@ class Settings:
                 )
         if not 4 <= self.bcrypt_log_rounds <= 31:
             raise SettingsError("BCRYPT_LOG_ROUNDS must be between 4 and 31")
+        from registry.rating.policy import Policy, PolicyError
+
+        try:
+            Policy.parse(self.ingest_policy)
+        except PolicyError as exc:
+            raise SettingsError(str(exc)) from exc
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -185,6 +196,11 @@ class Settings:
             url_deny_networks=tuple(n.strip() for n in deny.split(",") if n.strip())
             if deny is not None
             else cls.url_deny_networks,
+            ingest_policy=_str(e, "INGEST_POLICY", "net_score>=0.5") or "net_score>=0.5",
+            rating_execute_examples=_bool(e.get("RATING_EXECUTE_EXAMPLES"), False),
+            rating_example_timeout_seconds=_float(e, "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0),
+            rating_cache_seconds=_float(e, "RATING_CACHE_SECONDS", 3600.0),
+            rating_metric_timeout_seconds=_float(e, "RATING_METRIC_TIMEOUT_SECONDS", 10.0),
             workers=_int(e, "WEB_CONCURRENCY", 2, minimum=1),
             threads=_int(e, "WEB_THREADS", 8, minimum=1),
             request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),

@@ -37,6 +37,7 @@ def test_kill_during_ingest_leaves_no_trace(
         "WEB_CONCURRENCY": "1",
         "TOKEN_MAX_USES": "0",
         "UPSTREAM_RETRIES": "0",
+        "INGEST_POLICY": "none",
     }
     server = ServerProcess(env, tmp_path / "server.log").start()
     upstream.release_slow.clear()

@@ -100,6 +100,11 @@ def delete_artifact(type_name: str, id_: str) -> Response:
     return jsonify({"deleted": id_})
 
 
+@bp.get("/artifact/model/<id_>/rate")
+def rate_model(id_: str) -> Response:
+    return jsonify(registry().ratings.rating_for(artifact_id(id_), caller()))
+
+
 @bp.get("/artifact/byName/<path:name>")
 def by_name(name: str) -> Response:
     return jsonify(metadata_list(registry().search.by_name(name)))

@@ -96,12 +96,18 @@ class ArtifactRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     updated_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Upstream identity without revision ("hf-model:org/name", "github:owner/repo"),
+    # what other artifacts' declared links point at; None for plain URLs.
+    origin: Mapped[str | None] = mapped_column(String(512), nullable=True, index=True)
 
     files: Mapped[list[ArtifactFileRow]] = relationship(
         back_populates="artifact",
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="ArtifactFileRow.path",
+    )
+    links: Mapped[list[ArtifactLinkRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -117,6 +123,38 @@ class ArtifactFileRow(Base):
     role: Mapped[str] = mapped_column(String(16))
 
     artifact: Mapped[ArtifactRow] = relationship(back_populates="files")
+
+
+class ArtifactLinkRow(Base):
+    """A parent, dataset or code repository an artifact's metadata names.
+
+    Kept by upstream identity (`target_origin`), not by registry id, so a parent
+    ingested after its child is found without touching the child.
+    """
+
+    __tablename__ = "artifact_links"
+
+    artifact_seq: Mapped[int] = mapped_column(
+        ForeignKey("artifacts.seq", ondelete="CASCADE"), primary_key=True
+    )
+    target_origin: Mapped[str] = mapped_column(String(512), primary_key=True, index=True)
+    ref: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))
+    relationship: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+
+
+class RatingRow(Base):
+    """The stored rating of a model, valid while the artifact's version matches."""
+
+    __tablename__ = "ratings"
+
+    artifact_seq: Mapped[int] = mapped_column(
+        ForeignKey("artifacts.seq", ondelete="CASCADE"), primary_key=True
+    )
+    artifact_version: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class AuditEventRow(Base):

@@ -14,6 +14,7 @@ concurrency; this module hides the difference behind `Database`:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +28,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from registry.domain.errors import StorageUnavailable
-
-_BLOB_LOCK_KEY = 461_0001  # arbitrary, constant advisory-lock key
 
 
 def normalize_database_url(raw: str) -> URL:
@@ -55,7 +54,8 @@ class Database:
         self._write_sessions = sessionmaker(
             self.engine.execution_options(registry_write=True), expire_on_commit=False
         )
-        self._thread_lock = threading.Lock()
+        self._thread_locks: dict[str, threading.Lock] = {}
+        self._thread_locks_guard = threading.Lock()
 
     def _make_engine(self, echo: bool) -> Engine:
         if not self.is_sqlite:
@@ -119,22 +119,36 @@ class Database:
     @contextmanager
     def blob_lock(self) -> Iterator[None]:
         """Serialise blob reference changes (see module docstring)."""
-        if not self.is_sqlite:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _BLOB_LOCK_KEY})
-                conn.commit()
-                try:
-                    yield
-                finally:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _BLOB_LOCK_KEY})
+        with self.named_lock("blobs"):
+            yield
+
+    @contextmanager
+    def named_lock(self, name: str) -> Iterator[None]:
+        """An exclusive lock across threads and processes (and hosts, on PostgreSQL)."""
+        digest = hashlib.sha256(name.encode()).digest()
+        with self._thread_locks_guard:
+            thread_lock = self._thread_locks.setdefault(name, threading.Lock())
+        with thread_lock:
+            if not self.is_sqlite:
+                key = int.from_bytes(digest[:8], "big", signed=True)
+                with self.engine.connect() as conn:
+                    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     conn.commit()
-            return
-        database = self.url.database or ""
-        with self._thread_lock:
+                    try:
+                        yield
+                    finally:
+                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        conn.commit()
+                return
+            database = self.url.database or ""
             if database in {"", ":memory:"}:
                 yield
                 return
-            with open(f"{database}.bloblock", "a+b") as fh:
+            # One lock file per family ("rating:<id>" -> "rating"): a laptop registry
+            # serialises such work across its processes instead of littering files.
+            family = name.split(":", 1)[0]
+            suffix = "bloblock" if family == "blobs" else f"{family}.lock"
+            with open(f"{database}.{suffix}", "a+b") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 try:
                     yield

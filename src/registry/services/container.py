@@ -9,6 +9,7 @@ from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
 from registry.services.ingest import IngestService
+from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.users import UserService
 from registry.settings import Settings
@@ -26,6 +27,7 @@ class Registry:
     search: SearchService
     downloads: DownloadService
     janitor: BlobJanitor
+    ratings: RatingService
 
     def close(self) -> None:
         self.db.dispose()

@@ -17,21 +17,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.db.models import ArtifactFileRow, ArtifactRow
+from registry.db.models import ArtifactFileRow, ArtifactLinkRow, ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository, to_artifact
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, Conflict, NotFound
+from registry.domain.lineage import DeclaredLink
 from registry.domain.models import Artifact, ArtifactType, AuditAction, User
 from registry.domain.names import validate_artifact_name
 from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
 from registry.services.bundles import build_bundle
 from registry.services.ids import new_artifact_id
+from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.sources.base import Manifest, Source, SourceKind, SourceRef
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
@@ -42,14 +45,19 @@ MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
 class IngestPolicy(Protocol):
     """The one place that decides whether a fetched artifact may enter the registry.
 
-    Raise `PolicyRejected` (424) to refuse it; nothing of it is stored then.
+    Raise `PolicyRejected` (424) to refuse it; nothing of it is stored then. What it
+    returns (a rating) is stored with the artifact, in the same transaction.
     """
 
-    def check(self, artifact_type: ArtifactType, name: str, manifest: Manifest) -> None: ...
+    def check(
+        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+    ) -> dict[str, Any] | None: ...
 
 
 class AdmitAll:
-    def check(self, artifact_type: ArtifactType, name: str, manifest: Manifest) -> None:
+    def check(
+        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+    ) -> dict[str, Any] | None:
         return None
 
 
@@ -60,6 +68,8 @@ class _Prepared:
     bundle_sha256: str
     bundle_size: int
     epoch: int
+    links: list[DeclaredLink]
+    rating: dict[str, Any] | None
 
 
 class IngestService:
@@ -109,6 +119,7 @@ class IngestService:
                 with self.db.blob_lock(), self.db.transaction() as session:
                     self._ensure_blobs(session, prepared)
                     ArtifactRepository(session).add(row)
+                    self._store_rating(session, row, prepared, now)
                     record_event(session, AuditAction.CREATE, row, user, now)
                     artifact = to_artifact(row)
             except IntegrityError as exc:
@@ -147,10 +158,12 @@ class IngestService:
                         old = {f.sha256 for f in row.files} | {row.bundle_sha256}
                         self._ensure_blobs(session, prepared)
                         row.files.clear()
+                        row.links.clear()
                         session.flush()
                         self._fill(row, ref, prepared, now, user)
                         row.version += 1
                         session.flush()
+                        self._store_rating(session, row, prepared, now)
                         record_event(session, AuditAction.UPDATE, row, user, now)
                         freed = self.janitor.unreferenced(session, old)
                         artifact = to_artifact(row)
@@ -200,7 +213,8 @@ class IngestService:
         manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
         if not manifest.files:
             raise BadRequest(f"{ref.url} has no files to ingest")
-        self.policy.check(artifact_type, name, manifest)
+        rating = self.policy.check(artifact_type, name, manifest)
+        links = links_of(description_of(manifest))
         bundle = workdir / "bundle.zip"
         bundle_sha, bundle_size = build_bundle(
             ((f.path, f.local, f.size) for f in manifest.files), bundle
@@ -209,7 +223,7 @@ class IngestService:
         uploads[bundle_sha] = bundle
         with ThreadPoolExecutor(self.upload_workers, thread_name_prefix="blob-upload") as pool:
             list(pool.map(lambda item: self.blobs.put_file(*item), uploads.items()))
-        return _Prepared(manifest, bundle, bundle_sha, bundle_size, epoch)
+        return _Prepared(manifest, bundle, bundle_sha, bundle_size, epoch, links, rating)
 
     def _ensure_blobs(self, session: Session, prepared: _Prepared) -> None:
         """Under the blob lock: if any blob was deleted since we uploaded, upload again."""
@@ -235,10 +249,37 @@ class IngestService:
         row.bundle_size = prepared.bundle_size
         row.updated_at = now
         row.updated_by = user.name
+        row.origin = origin_of(ref)
         row.files = [
             ArtifactFileRow(path=f.path, sha256=f.sha256, size=f.size, role=f.role.value)
             for f in manifest.files
         ]
+        row.links = [
+            ArtifactLinkRow(
+                target_origin=link_origin(link),
+                ref=link.ref,
+                kind=link.kind,
+                relationship=link.relationship,
+                source=link.source,
+            )
+            for link in prepared.links
+        ]
+
+    @staticmethod
+    def _store_rating(
+        session: Session, row: ArtifactRow, prepared: _Prepared, now: datetime
+    ) -> None:
+        """Keep the rating the policy computed; it describes exactly these contents."""
+        session.execute(delete(RatingRow).where(RatingRow.artifact_seq == row.seq))
+        if prepared.rating is not None:
+            session.add(
+                RatingRow(
+                    artifact_seq=row.seq,
+                    artifact_version=row.version,
+                    computed_at=now,
+                    payload=_jsonable(prepared.rating),
+                )
+            )
 
 
 def _exists(artifact_type: ArtifactType, existing_id: str, url: str) -> Conflict:

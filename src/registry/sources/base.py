@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
 from registry.domain.models import ArtifactType, FileRole
+
+_MAX_JSON = 1 << 20
 
 
 class SourceKind(StrEnum):
@@ -60,3 +63,30 @@ class Source(Protocol):
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         """Download what `ref` names into `workdir` and describe it."""
         ...
+
+
+@dataclass(frozen=True)
+class Description:
+    """An artifact's metadata without its bytes: what rating and lineage read.
+
+    Built from a full ingest's manifest, from a stored artifact, or cheaply from the
+    hub for `registry rate` (which never downloads weights).
+    """
+
+    ref: SourceRef
+    readme: str
+    card: dict[str, Any]
+    upstream: dict[str, Any]
+    files: tuple[tuple[str, int, str], ...]  # (path, size, role) of the files kept
+    config: Any = None  # config.json, parsed
+    adapter_config: Any = None  # adapter_config.json, parsed
+
+
+def read_json(path: Path | None) -> Any:
+    """A small JSON file's content; None when absent, too big or not JSON."""
+    if path is None or not path.is_file() or path.stat().st_size > _MAX_JSON:
+        return None
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None

@@ -9,33 +9,32 @@ during an ingest cannot mix two revisions.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
 from huggingface_hub import HfApi, hf_hub_download
-from huggingface_hub.errors import (
-    EntryNotFoundError,
-    HfHubHTTPError,
-    LocalEntryNotFoundError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
 
-from registry.domain.errors import PayloadTooLarge, RegistryError, UpstreamError, UpstreamNotFound
+from registry.domain.errors import PayloadTooLarge, UpstreamError, UpstreamNotFound
 from registry.domain.models import ArtifactType
-from registry.sources.base import Manifest, SourceKind, SourceRef, StagedFile
+from registry.sources.base import (
+    Description,
+    Manifest,
+    SourceKind,
+    SourceRef,
+    StagedFile,
+    read_json,
+)
 from registry.sources.files import classify, redundant_weight_files
+from registry.sources.hub_client import split_front_matter, wrap_hub_call
 from registry.sources.safety import is_under, safe_relpath
 from registry.storage.blobs import sha256_file
 
+_METADATA_FILES = {"README.md", "config.json", "adapter_config.json"}
+
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,40 +42,6 @@ class RemoteFile:
     path: str
     size: int | None
     lfs_sha256: str | None
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """A model card's YAML header (between '---' lines) and its markdown body."""
-    if not text.startswith("---"):
-        return {}, text
-    end = text.find("\n---", 3)
-    if end == -1:
-        return {}, text
-    try:
-        meta = yaml.safe_load(text[3:end])
-    except yaml.YAMLError:
-        return {}, text
-    body = text[end + 4 :].lstrip("\n")
-    return (meta if isinstance(meta, dict) else {}), body
-
-
-def _wrap(what: str, call: Callable[[], T]) -> T:
-    """Run a hub call, turning its exceptions into the registry's errors."""
-    try:
-        return call()
-    except RegistryError:
-        raise
-    except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
-        raise UpstreamNotFound(f"Hugging Face has no {what}") from exc
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "no response"
-        raise UpstreamError(f"Hugging Face answered {status} for {what}") from exc
-    except LocalEntryNotFoundError as exc:  # raised when the hub cannot be reached
-        raise UpstreamError(f"Hugging Face could not be reached for {what}") from exc
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise UpstreamError(f"fetching {what} from Hugging Face failed: {exc}") from exc
-    except Exception as exc:  # the client's HTTP library raises its own transport errors
-        raise UpstreamError(f"fetching {what} from Hugging Face failed: {exc}") from exc
 
 
 class HuggingFaceSource:
@@ -101,7 +66,7 @@ class HuggingFaceSource:
     def _info(self, ref: SourceRef) -> Any:
         assert ref.repo_id is not None
         if ref.kind is SourceKind.HF_DATASET:
-            return _wrap(
+            return wrap_hub_call(
                 f"dataset {ref.repo_id}",
                 lambda: self.api.dataset_info(
                     ref.repo_id or "",
@@ -110,7 +75,7 @@ class HuggingFaceSource:
                     timeout=self.timeout,
                 ),
             )
-        return _wrap(
+        return wrap_hub_call(
             f"model {ref.repo_id}",
             lambda: self.api.model_info(
                 ref.repo_id or "", revision=ref.revision, files_metadata=True, timeout=self.timeout
@@ -135,7 +100,7 @@ class HuggingFaceSource:
     def _download(
         self, ref: SourceRef, repo_type: str, sha: str, f: RemoteFile, dest: Path
     ) -> StagedFile:
-        local = _wrap(
+        local = wrap_hub_call(
             f"file {f.path} of {ref.repo_id}",
             lambda: hf_hub_download(
                 ref.repo_id or "",
@@ -167,10 +132,38 @@ class HuggingFaceSource:
             role=classify(f.path, _artifact_type(ref)),
         )
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def describe(self, ref: SourceRef, workdir: Path) -> Description:
+        """Metadata only: the hub's file list and the small JSON and README files."""
         info = self._info(ref)
         sha = str(info.sha or ref.revision or "main")
-        remote = [
+        remote = self._remote(info)
+        chosen = self.select_files(ref, remote)
+        small = [f for f in chosen if f.path in _METADATA_FILES]
+        repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
+        staged = {f.path: self._download(ref, repo_type, sha, f, workdir) for f in small}
+        readme = (
+            staged["README.md"].local.read_text("utf-8", errors="replace")
+            if "README.md" in staged
+            else ""
+        )
+        front, _ = split_front_matter(readme)
+        card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
+        kind = _artifact_type(ref)
+        return Description(
+            ref=ref,
+            readme=readme,
+            card={**front, **card_data},
+            upstream=_snapshot(info, ref, remote, kind),
+            files=tuple((f.path, f.size or 0, classify(f.path, kind).value) for f in chosen),
+            config=read_json(staged["config.json"].local) if "config.json" in staged else None,
+            adapter_config=read_json(staged["adapter_config.json"].local)
+            if "adapter_config.json" in staged
+            else None,
+        )
+
+    @staticmethod
+    def _remote(info: Any) -> list[RemoteFile]:
+        return [
             RemoteFile(
                 path=safe_relpath(s.rfilename),
                 size=s.size,
@@ -178,6 +171,11 @@ class HuggingFaceSource:
             )
             for s in (info.siblings or [])
         ]
+
+    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+        info = self._info(ref)
+        sha = str(info.sha or ref.revision or "main")
+        remote = self._remote(info)
         chosen = self.select_files(ref, remote)
         repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
         dest = workdir / "files"

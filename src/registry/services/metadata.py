@@ -1,0 +1,54 @@
+"""Structured metadata of an artifact: its upstream origin and declared links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.domain.lineage import DeclaredLink, declared_links
+from registry.sources.base import Description, Manifest, SourceKind, SourceRef, read_json
+
+_LINK_PREFIX = {"model": "hf-model", "dataset": "hf-dataset", "code": "github"}
+
+
+def origin_of(ref: SourceRef) -> str | None:
+    """Upstream identity without revision, the key declared links point at."""
+    if ref.repo_id is None:
+        return None
+    prefix = {
+        SourceKind.HF_MODEL: "hf-model",
+        SourceKind.HF_DATASET: "hf-dataset",
+        SourceKind.GITHUB: "github",
+    }.get(ref.kind)
+    return f"{prefix}:{ref.repo_id.lower()}" if prefix else None
+
+
+def link_origin(link: DeclaredLink) -> str:
+    return f"{_LINK_PREFIX[link.kind]}:{link.ref.lower()}"
+
+
+def manifest_json(manifest: Manifest, name: str) -> Any:
+    staged = next((f for f in manifest.files if f.path == name), None)
+    return read_json(staged.local if staged else None)
+
+
+def description_of(manifest: Manifest) -> Description:
+    return Description(
+        ref=manifest.ref,
+        readme=manifest.readme,
+        card=manifest.card,
+        upstream=manifest.upstream,
+        files=tuple((f.path, f.size, f.role.value) for f in manifest.files),
+        config=manifest_json(manifest, "config.json"),
+        adapter_config=manifest_json(manifest, "adapter_config.json"),
+    )
+
+
+def links_of(description: Description) -> list[DeclaredLink]:
+    """The parents, datasets and code repositories an artifact's metadata names."""
+    return declared_links(
+        config=description.config,
+        adapter_config=description.adapter_config,
+        card=description.card,
+        readme=description.readme,
+        own_id=description.ref.repo_id or description.ref.url,
+    )

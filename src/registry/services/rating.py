@@ -1,0 +1,233 @@
+"""Rating use cases: the ingest gate (424), GET /rate, and rating URLs from the CLI."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.db.models import ArtifactRow, RatingRow
+from registry.db.repositories import ArtifactRepository
+from registry.db.session import Database
+from registry.domain.errors import BadRequest, NotFound, PolicyRejected, RatingFailed
+from registry.domain.lineage import DeclaredLink
+from registry.domain.models import ArtifactType, AuditAction, User
+from registry.rating.context import FileFact, ParentFacts
+from registry.rating.engine import Rating, RatingEngine
+from registry.rating.gather import RatingSubject
+from registry.rating.policy import Policy
+from registry.services.audit import record_event
+from registry.services.metadata import description_of, link_origin, links_of
+from registry.sources.base import Description, Manifest, SourceKind
+from registry.sources.huggingface import HuggingFaceSource
+from registry.sources.resolver import parse_source_url
+from registry.storage.blobs import BlobStore
+
+_MAX_CONFIG = 1 << 20
+
+
+class RatingService:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        engine: RatingEngine,
+        policy: Policy,
+        hub_source: HuggingFaceSource,
+        *,
+        hf_endpoint: str,
+        work_root: Path,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.engine = engine
+        self.policy = policy
+        self.hub_source = hub_source
+        self.hf_endpoint = hf_endpoint
+        self.work_root = work_root
+        self.clock = clock
+
+    # -- subjects -----------------------------------------------------------
+
+    def _subject(
+        self, name: str, description: Description, links: Iterable[DeclaredLink]
+    ) -> RatingSubject:
+        links = tuple(links)
+        ref = description.ref
+        with self.db.read() as session:
+            parents = self._parents(session, links)
+            datasets = self._datasets_in_registry(session, links)
+        return RatingSubject(
+            name=name,
+            repo_id=ref.repo_id or ref.url,
+            hub_model=ref.kind is SourceKind.HF_MODEL,
+            readme=description.readme,
+            card=description.card,
+            config=description.config if isinstance(description.config, dict) else {},
+            files=tuple(FileFact(path=p, size=s, role=r) for p, s, r in description.files),
+            upstream=description.upstream,
+            links=links,
+            parents=parents,
+            registry_datasets=datasets,
+        )
+
+    @staticmethod
+    def _parents(session: Session, links: tuple[DeclaredLink, ...]) -> tuple[ParentFacts, ...]:
+        facts = []
+        for link in links:
+            if link.kind != "model":
+                continue
+            parent = session.scalars(
+                select(ArtifactRow)
+                .where(ArtifactRow.origin == link_origin(link), ArtifactRow.type == "model")
+                .order_by(ArtifactRow.seq)
+            ).first()
+            net: float | None = None
+            if parent is not None:
+                stored = session.get(RatingRow, parent.seq)
+                if stored is not None:
+                    net = float(stored.payload.get("rating", {}).get("net_score", 0.0))
+            facts.append(
+                ParentFacts(
+                    ref=link.ref,
+                    source=link.source,
+                    artifact_id=parent.id if parent else None,
+                    net_score=net,
+                )
+            )
+        return tuple(facts)
+
+    @staticmethod
+    def _datasets_in_registry(session: Session, links: tuple[DeclaredLink, ...]) -> frozenset[str]:
+        wanted = {link_origin(lk): lk.ref.lower() for lk in links if lk.kind == "dataset"}
+        if not wanted:
+            return frozenset()
+        found = session.scalars(select(ArtifactRow.origin).where(ArtifactRow.origin.in_(wanted)))
+        return frozenset(wanted[o] for o in found if o)
+
+    def _stored_description(self, row: ArtifactRow) -> Description:
+        def blob_json(path: str) -> Any:
+            entry = next((f for f in row.files if f.path == path), None)
+            if entry is None or entry.size > _MAX_CONFIG:
+                return None
+            try:
+                return json.loads(b"".join(self.blobs.read(entry.sha256)))
+            except (FileNotFoundError, ValueError):
+                return None
+
+        ref = parse_source_url(row.source_url, ArtifactType(row.type), self.hf_endpoint)
+        return Description(
+            ref=ref,
+            readme=row.readme,
+            card=dict(row.card or {}),
+            upstream=dict(row.upstream or {}),
+            files=tuple((f.path, f.size, f.role) for f in row.files),
+            config=blob_json("config.json"),
+            adapter_config=blob_json("adapter_config.json"),
+        )
+
+    # -- the ingest gate ----------------------------------------------------
+
+    def check(
+        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+    ) -> dict[str, Any] | None:
+        """IngestPolicy: rate a model before it is stored; refuse it (424) if it fails."""
+        if artifact_type is not ArtifactType.MODEL:
+            return None
+        description = description_of(manifest)
+        rating = self.engine.rate(self._subject(name, description, links_of(description)))
+        payload = rating.payload()
+        problems = self.policy.violations(payload["rating"], payload["errors"])
+        if problems:
+            raise PolicyRejected(
+                f"{name} is not registered: its rating fails the ingest policy "
+                f"({self.policy}): " + "; ".join(problems),
+                failures=problems,
+                rating=payload["rating"],
+            )
+        return payload
+
+    # -- GET /artifact/model/{id}/rate ---------------------------------------
+
+    def rating_for(self, artifact_id: str, user: User) -> dict[str, Any]:
+        cached = self._stored(artifact_id, user)
+        if cached is not None:
+            return cached
+        # One computation per model, however many requests ask at once.
+        with self.db.named_lock(f"rating:{artifact_id}"):
+            cached = self._stored(artifact_id, user, record=False)
+            if cached is not None:
+                return cached
+            with self.db.read() as session:
+                row = ArtifactRepository(session).get(artifact_id)
+                if row is None:
+                    raise NotFound(f"no model with id {artifact_id}")
+                version = row.version
+                links = [
+                    DeclaredLink(lk.ref, lk.kind, lk.relationship, lk.source) for lk in row.links
+                ]
+                description = self._stored_description(row)
+                name = row.name
+            rating = self.engine.rate(self._subject(name, description, links))
+            self._raise_if_failed(rating)
+            payload = rating.payload()
+            with self.db.transaction() as session:
+                current = ArtifactRepository(session).get(artifact_id)
+                if current is not None and current.version == version:
+                    session.merge(
+                        RatingRow(
+                            artifact_seq=current.seq,
+                            artifact_version=version,
+                            computed_at=self.clock(),
+                            payload=payload,
+                        )
+                    )
+            return dict(payload["rating"])
+
+    def _stored(self, artifact_id: str, user: User, record: bool = True) -> dict[str, Any] | None:
+        """The stored rating if it matches the artifact's version; records RATE."""
+        with self.db.transaction() as session:
+            row = ArtifactRepository(session).get(artifact_id)
+            if row is None or row.type != ArtifactType.MODEL.value:
+                raise NotFound(f"no model with id {artifact_id}")
+            if record:
+                record_event(session, AuditAction.RATE, row, user, self.clock())
+            stored = session.get(RatingRow, row.seq)
+            if stored is None or stored.artifact_version != row.version:
+                return None
+            return dict(stored.payload["rating"])
+
+    @staticmethod
+    def _raise_if_failed(rating: Rating) -> None:
+        if rating.failed:
+            reasons = "; ".join(f"{n}: {rating.outcomes[n].error}" for n in rating.failed)
+            raise RatingFailed(
+                f"the rating could not compute {', '.join(rating.failed)} ({reasons})",
+                failed_metrics=rating.failed,
+            )
+
+    # -- registry rate URL ----------------------------------------------------
+
+    def rate_url(self, url: str) -> tuple[Rating, list[str]]:
+        """Rate a Hugging Face model without ingesting it (no weights are downloaded).
+
+        Returns the rating and the policy's objections to it (empty: it would be admitted).
+        """
+        ref = parse_source_url(url, ArtifactType.MODEL, self.hf_endpoint)
+        if ref.kind is not SourceKind.HF_MODEL:
+            raise BadRequest(f"{url} is not a Hugging Face model URL")
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work_root, prefix="rate-") as tmp:
+            description = self.hub_source.describe(ref, Path(tmp))
+        rating = self.engine.rate(
+            self._subject(ref.default_name, description, links_of(description))
+        )
+        payload = rating.payload()
+        return rating, self.policy.violations(payload["rating"], payload["errors"])

@@ -101,13 +101,13 @@ def _local_secret(settings: Settings) -> Settings:
 def make_rating(
     settings: Settings,
     *,
+    hub: HubClient,
     db: Database,
     blobs: BlobStore,
     github: GitHubClient,
     hf: HuggingFaceSource,
     work_root: Path,
 ) -> RatingService:
-    hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
     runner = (
         partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
         if settings.rating_execute_examples
@@ -123,6 +123,7 @@ def make_rating(
         hf,
         hf_endpoint=settings.hf_endpoint,
         work_root=work_root,
+        canonical=hub.canonical_id,
     )
 
 
@@ -155,7 +156,10 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         max_bytes=settings.max_artifact_bytes,
         keep_all_weight_formats=settings.keep_all_weight_formats,
     )
-    ratings = make_rating(settings, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root)
+    hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
+    ratings = make_rating(
+        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root
+    )
     ingest = IngestService(
         db,
         blobs,
@@ -164,6 +168,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         work_root=work_root,
         policy=policy or ratings,
         upload_workers=settings.download_workers,
+        canonical=hub.canonical_id,
     )
     # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
     ingest.sweep_workdirs(_STALE_WORK)

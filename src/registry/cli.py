@@ -1,10 +1,12 @@
-"""The `registry` command: serve, db upgrade, create-user, gc."""
+"""The `registry` command: serve, db upgrade, create-user, gc, rate."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import timedelta
+from typing import TextIO
 
 import click
 from flask.cli import FlaskGroup
@@ -12,6 +14,7 @@ from flask.cli import FlaskGroup
 from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.session import Database
+from registry.domain.errors import RegistryError
 from registry.settings import Settings, SettingsError
 
 
@@ -116,6 +119,49 @@ def gc(grace_minutes: int) -> None:
         f"{report.kept_recent} unreferenced but younger than {grace_minutes} min kept; "
         f"{folders} abandoned work folders removed"
     )
+
+
+@cli.command("rate", with_appcontext=False)
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--file",
+    "url_file",
+    type=click.File("r"),
+    help="A file with one Hugging Face model URL per line ('#' starts a comment).",
+)
+def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
+    """Rate Hugging Face models without ingesting them: one NDJSON line per model.
+
+    Each line holds the ModelRating fields. Problems go to stderr; the exit status is
+    1 when any URL could not be rated.
+    """
+    wanted = list(urls)
+    if url_file is not None:
+        wanted += [ln.split("#", 1)[0].strip() for ln in url_file]
+    wanted = [u for u in wanted if u]
+    if not wanted:
+        raise click.UsageError("give at least one URL, or --file with URLs")
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _upgrade(settings)
+    registry = build_registry(settings)
+    failures = 0
+    try:
+        for url in wanted:
+            try:
+                rating, _objections = registry.ratings.rate_url(url)
+            except RegistryError as exc:
+                click.echo(f"{url}: {exc.message}", err=True)
+                failures += 1
+                continue
+            click.echo(json.dumps(rating.model_rating()))
+            for metric in rating.failed:
+                click.echo(f"{url}: {metric} failed: {rating.outcomes[metric].error}", err=True)
+            failures += bool(rating.failed)
+    finally:
+        registry.close()
+    if failures:
+        sys.exit(1)
 
 
 def main() -> None:

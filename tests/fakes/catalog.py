@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .family_content import family_github_repos, family_hf_repos
 from .github_content import github_repos
 from .hf_content import hf_repos
 from .records import (
@@ -60,6 +61,13 @@ class Catalog:
     hf_repos: list[FakeHfRepo] = field(default_factory=list)
     github_repos: list[FakeGitHubRepo] = field(default_factory=list)
     downloads: list[FakeDownload] = field(default_factory=list)
+    # Legacy one-segment ids the Hub redirects to their organisation's repo.
+    aliases: dict[tuple[str, str], str] = field(
+        default_factory=lambda: {
+            ("dataset", "bookcorpus"): "bookcorpus/bookcorpus",
+            ("model", "bert-base-uncased"): "google-bert/bert-base-uncased",
+        }
+    )
 
     # Lookups scan the lists (they are tiny) so that tests may append after construction.
     def hf_repo(self, repo_id: str, repo_type: str = "model") -> FakeHfRepo | None:
@@ -110,4 +118,8 @@ def _downloads() -> list[FakeDownload]:
 
 def default_catalog() -> Catalog:
     """A fresh catalogue (each call builds new objects, so tests may mutate theirs)."""
-    return Catalog(hf_repos=hf_repos(), github_repos=github_repos(), downloads=_downloads())
+    return Catalog(
+        hf_repos=hf_repos() + family_hf_repos(),
+        github_repos=github_repos() + family_github_repos(),
+        downloads=_downloads(),
+    )

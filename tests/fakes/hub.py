@@ -106,6 +106,12 @@ class HubApp(FakeApp):
         return hub_error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
 
     def _api(self, request: Request, repo_type: str, rest: list[str]) -> Response:
+        canonical = self.catalog.aliases.get((repo_type, rest[0])) if rest else None
+        if canonical and self.catalog.hf_repo("/".join(rest[:2]), repo_type) is None:
+            # Like the Hub: a legacy id redirects to the repo it moved to.
+            kind = "models" if repo_type == "model" else "datasets"
+            location = "/".join(["", "api", kind, canonical, *rest[1:]])
+            return Response(status=307, headers={"Location": location})
         found = self._lookup(repo_type, rest)
         if isinstance(found, Response):
             return found

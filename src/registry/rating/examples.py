@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from registry.rating.pyparse import parse
+
 PYTHON_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon"}
 # Import names of the packages ML examples use, which a user installs as a matter of
 # course. Several install under another name: sklearn is scikit-learn, PIL is pillow,
@@ -156,7 +158,7 @@ def clean(code: str) -> str:
 
 def _parse(code: str) -> ast.Module | None:
     try:
-        return ast.parse(code)
+        return parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -205,7 +207,7 @@ def resolvable(module: str, known: Collection[str] = ()) -> bool:
 
 def check_example(code: str, known: Collection[str] = ()) -> ExampleCheck:
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         where = f" (line {err.lineno})" if isinstance(err, SyntaxError) else ""
         return ExampleCheck(code, False, f"{type(err).__name__}{where}", (), ())

@@ -13,9 +13,11 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+import structlog
 
 from registry.domain.errors import RegistryError, UpstreamNotFound
 from registry.domain.lineage import DeclaredLink
@@ -35,6 +37,7 @@ from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient, HubDataset
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 _PR_IN_MESSAGE = re.compile(r"(?:\(#(\d+)\)|Merge pull request #(\d+))")
 _SOURCE_SUFFIXES = (".py", ".pyi", ".toml", ".cfg", ".txt", ".ini", ".lock", ".md")
 _MAX_SOURCE_FILES = 400
@@ -42,7 +45,6 @@ _MAX_SOURCE_BYTES = 256 << 10
 _MAX_ZIPBALL = 64 << 20
 _MAX_REVIEWED_PULLS = 30
 _MAX_DATASETS = 5
-_HISTORY = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class Gatherer:
             try:
                 return fetch()
             except RegistryError as exc:
+                log.warning(
+                    "rating_facet_failed", facet=name, model=subject.repo_id, error=exc.message
+                )
                 errors[name] = exc.message
                 return empty
             finally:
@@ -175,10 +180,8 @@ class Gatherer:
                 f"repos/{full}/contributors", f"contributors of {full}", max_pages=1
             )
         ]
-        since = (now - _HISTORY).strftime("%Y-%m-%dT%H:%M:%SZ")
-        raw_commits = gh.paginate(
-            f"repos/{full}/commits", f"commits of {full}", {"since": since}, max_pages=3
-        )
+        # The newest 300 commits, however old: the metrics judge recency themselves.
+        raw_commits = gh.paginate(f"repos/{full}/commits", f"commits of {full}", max_pages=3)
         raw_pulls = gh.paginate(
             f"repos/{full}/pulls", f"pulls of {full}", {"state": "closed"}, max_pages=2
         )

@@ -50,13 +50,21 @@ class IngestPolicy(Protocol):
     """
 
     def check(
-        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+        self,
+        artifact_type: ArtifactType,
+        name: str,
+        manifest: Manifest,
+        links: list[DeclaredLink],
     ) -> dict[str, Any] | None: ...
 
 
 class AdmitAll:
     def check(
-        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+        self,
+        artifact_type: ArtifactType,
+        name: str,
+        manifest: Manifest,
+        links: list[DeclaredLink],
     ) -> dict[str, Any] | None:
         return None
 
@@ -83,6 +91,7 @@ class IngestService:
         work_root: Path,
         policy: IngestPolicy | None = None,
         upload_workers: int = 4,
+        canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
@@ -92,6 +101,7 @@ class IngestService:
         self.work_root = work_root
         self.policy: IngestPolicy = policy or AdmitAll()
         self.upload_workers = upload_workers
+        self.canonical = canonical
         self.clock = clock
         self.janitor = BlobJanitor(db, blobs)
 
@@ -213,8 +223,8 @@ class IngestService:
         manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
         if not manifest.files:
             raise BadRequest(f"{ref.url} has no files to ingest")
-        rating = self.policy.check(artifact_type, name, manifest)
-        links = links_of(description_of(manifest))
+        links = links_of(description_of(manifest), self.canonical)
+        rating = self.policy.check(artifact_type, name, manifest, links)
         bundle = workdir / "bundle.zip"
         bundle_sha, bundle_size = build_bundle(
             ((f.path, f.local, f.size) for f in manifest.files), bundle

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.lineage import DeclaredLink, declared_links
@@ -43,12 +45,29 @@ def description_of(manifest: Manifest) -> Description:
     )
 
 
-def links_of(description: Description) -> list[DeclaredLink]:
-    """The parents, datasets and code repositories an artifact's metadata names."""
-    return declared_links(
+def links_of(
+    description: Description, canonical: Callable[[str, str], str] | None = None
+) -> list[DeclaredLink]:
+    """The parents, datasets and code repositories an artifact's metadata names.
+
+    `canonical(kind, ref)` maps hub ids to the id the hub files them under today, so
+    a card's legacy `bert-base-uncased` meets the registry's google-bert/bert-base-uncased.
+    """
+    links = declared_links(
         config=description.config,
         adapter_config=description.adapter_config,
         card=description.card,
         readme=description.readme,
         own_id=description.ref.repo_id or description.ref.url,
     )
+    if canonical is None:
+        return links
+    own = (description.ref.repo_id or "").lower()
+    unique: dict[tuple[str, str], DeclaredLink] = {}
+    for link in links:
+        if link.kind != "code":
+            link = replace(link, ref=canonical(link.kind, link.ref))  # noqa: PLW2901
+        if link.kind == "model" and link.ref.lower() == own:
+            continue
+        unique.setdefault((link.kind, link.ref.lower()), link)
+    return list(unique.values())

@@ -43,6 +43,7 @@ class RatingService:
         *,
         hf_endpoint: str,
         work_root: Path,
+        canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
@@ -52,6 +53,7 @@ class RatingService:
         self.hub_source = hub_source
         self.hf_endpoint = hf_endpoint
         self.work_root = work_root
+        self.canonical = canonical
         self.clock = clock
 
     # -- subjects -----------------------------------------------------------
@@ -136,13 +138,16 @@ class RatingService:
     # -- the ingest gate ----------------------------------------------------
 
     def check(
-        self, artifact_type: ArtifactType, name: str, manifest: Manifest
+        self,
+        artifact_type: ArtifactType,
+        name: str,
+        manifest: Manifest,
+        links: list[DeclaredLink],
     ) -> dict[str, Any] | None:
         """IngestPolicy: rate a model before it is stored; refuse it (424) if it fails."""
         if artifact_type is not ArtifactType.MODEL:
             return None
-        description = description_of(manifest)
-        rating = self.engine.rate(self._subject(name, description, links_of(description)))
+        rating = self.engine.rate(self._subject(name, description_of(manifest), links))
         payload = rating.payload()
         problems = self.policy.violations(payload["rating"], payload["errors"])
         if problems:
@@ -152,7 +157,8 @@ class RatingService:
                 failures=problems,
                 rating=payload["rating"],
             )
-        return payload
+        # An incomplete rating is not kept: GET /rate computes it again later.
+        return None if payload["errors"] else payload
 
     # -- GET /artifact/model/{id}/rate ---------------------------------------
 
@@ -226,8 +232,7 @@ class RatingService:
         self.work_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.work_root, prefix="rate-") as tmp:
             description = self.hub_source.describe(ref, Path(tmp))
-        rating = self.engine.rate(
-            self._subject(ref.default_name, description, links_of(description))
-        )
+        links = links_of(description, self.canonical)
+        rating = self.engine.rate(self._subject(ref.default_name, description, links))
         payload = rating.payload()
         return rating, self.policy.violations(payload["rating"], payload["errors"])

@@ -7,6 +7,7 @@ the registry's errors (404 for a missing repo, revision or file; 502 otherwise).
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,31 @@ class HubClient:
         self.token = token
         self.timeout = timeout
         self.api = HfApi(endpoint=endpoint, token=token or False)
+        self._canonical: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def canonical_id(self, kind: str, ref: str) -> str:
+        """The id the Hub files a repo under today: legacy ids without an organisation
+        ("bert-base-uncased") redirect to their new home. Unknown or unreachable: as given."""
+        if "/" in ref:
+            return ref
+        key = (kind, ref.lower())
+        with self._lock:
+            if key in self._canonical:
+                return self._canonical[key]
+        try:
+            if kind == "dataset":
+                info: Any = self.api.dataset_info(ref, timeout=self.timeout)
+            else:
+                info = self.api.model_info(ref, timeout=self.timeout)
+        except Exception:  # best effort: the id as given is still meaningful
+            return ref
+        found = str(getattr(info, "id", None) or ref)
+        with self._lock:
+            if len(self._canonical) > 4096:
+                self._canonical.clear()
+            self._canonical[key] = found
+        return found
 
     def commits(self, repo_id: str, revision: str | None) -> list[tuple[list[str], str]]:
         """(authors, ISO date) of the repo's commits, newest first."""

@@ -32,6 +32,7 @@ import pyflakes.api
 from registry.rating.context import GitHubFacts, RatingContext
 from registry.rating.examples import LOCK_FILES, Requirement, requirements
 from registry.rating.metrics.base import MetricResult, clamp
+from registry.rating.pyparse import PARSE_LOCK, parse
 
 WEIGHTS = {"tests": 0.20, "lint": 0.30, "typing": 0.15, "docstrings": 0.15, "dependencies": 0.20}
 SYNTAX_ERROR = 5  # a file that does not even parse is worse than one stray warning
@@ -61,7 +62,8 @@ def lint(files: dict[str, str]) -> tuple[list[str], int]:
     for path, text in sorted(files.items()):
         lines += sum(1 for line in text.splitlines() if line.strip())
         try:
-            pyflakes.api.check(text, path, reporter)
+            with PARSE_LOCK:  # pyflakes parses too; see registry.rating.pyparse
+                pyflakes.api.check(text, path, reporter)
         except RecursionError:  # pyflakes walks the tree recursively
             reporter.unexpectedError(path, "too deeply nested to check")
     return reporter.findings, lines
@@ -78,7 +80,7 @@ def structure(files: dict[str, str]) -> tuple[int, int, int, int]:
     annotated = functions = documented = documentable = 0
     for text in files.values():
         try:
-            tree = ast.parse(text)
+            tree = parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         nodes: list[ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = [tree]

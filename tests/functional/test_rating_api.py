@@ -1,0 +1,259 @@
+"""GET /artifact/model/{id}/rate, the ingest policy gate (424) and `registry rate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from registry.app import build_registry, create_app
+from registry.services.container import Registry
+from tests.conftest import ADMIN, BERT, BOOKCORPUS, FINETUNE, Api, make_settings
+from tests.fakes import FakeUpstream
+
+HF = "https://huggingface.co"
+FIELDS = {
+    "name", "category", "net_score", "ramp_up_time", "bus_factor", "performance_claims",
+    "license", "dataset_and_code_score", "dataset_quality", "code_quality",
+    "reproducibility", "reviewedness", "tree_score", "size_score",
+}  # fmt: skip
+DEVICES = {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
+
+
+def _client(registry: Registry) -> Api:
+    client: FlaskClient = create_app(registry=registry).test_client()
+    return Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+
+
+@pytest.fixture
+def gated(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator[Registry]:
+    """A registry with the default ingest policy, net_score>=0.5."""
+    reg = build_registry(
+        make_settings(tmp_path, database_url, upstream, ingest_policy="net_score>=0.5")
+    )
+    reg.users.seed()
+    yield reg
+    reg.close()
+
+
+def _check_shape(rating: dict[str, object]) -> None:
+    latencies = {f"{f}_latency" for f in FIELDS - {"name", "category"}}
+    assert set(rating) == FIELDS | latencies
+    for key, value in rating.items():
+        if key.endswith("_latency"):
+            assert isinstance(value, float) and value >= 0, key
+        elif key == "size_score":
+            assert isinstance(value, dict) and set(value) == DEVICES
+            assert all(0 <= v <= 1 for v in value.values())
+        elif key == "reviewedness":
+            assert value == -1 or 0 <= value <= 1  # type: ignore[operator]
+        elif key not in {"name", "category"}:
+            assert isinstance(value, float) and 0 <= value <= 1, key
+
+
+def test_a_good_model_is_admitted_and_rated(gated: Registry) -> None:
+    api = _client(gated)
+    art = api.ingest("model", BERT)
+    resp = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    rating = resp.get_json()
+    _check_shape(rating)
+    assert rating["name"] == "bert-base-uncased"
+    assert rating["net_score"] >= 0.5
+    assert rating["license"] == 1.0
+    # The rating computed at ingest is the one served, unchanged.
+    again = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate").get_json()
+    assert again == rating
+    with gated.db.engine.connect() as conn:
+        actions = conn.execute(text("SELECT action FROM audit_events ORDER BY id")).scalars().all()
+    assert actions == ["CREATE", "RATE", "RATE"]
+
+
+@pytest.mark.parametrize("repo", ["acme/no-card-model", "acme/noncommercial-model"])
+def test_models_failing_the_policy_get_424_and_leave_nothing(gated: Registry, repo: str) -> None:
+    api = _client(gated)
+    resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/{repo}"})
+    assert resp.status_code == 424
+    body = resp.get_json()
+    assert "net_score" in body["message"] and "net_score>=0.5" in body["message"]
+    assert body["details"]["failures"]
+    assert api.enumerate([{"name": "*"}]).get_json() == []
+    assert list(gated.blobs.iter_blobs()) == []
+
+
+def test_datasets_and_code_are_not_gated(gated: Registry) -> None:
+    api = _client(gated)
+    api.ingest("dataset", BOOKCORPUS)
+    api.ingest("code", "https://github.com/acme/unlicensed-tool")
+
+
+def test_policies_can_name_metrics(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
+) -> None:
+    reg = build_registry(
+        make_settings(
+            tmp_path,
+            database_url,
+            upstream,
+            ingest_policy="license>=0.5,size_score.raspberry_pi>=0.5",
+        )
+    )
+    reg.users.seed()
+    api = _client(reg)
+    api.ingest("model", f"{HF}/acme/solo-model")
+    resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/noncommercial-model"})
+    assert resp.status_code == 424
+    assert "license=" in resp.get_json()["message"]
+    reg.close()
+
+
+def test_an_update_that_fails_the_policy_keeps_the_previous_version(gated: Registry) -> None:
+    api = _client(gated)
+    art = api.ingest("model", f"{HF}/acme/solo-model")
+    ident = art["metadata"]["id"]
+    before = api.call("GET", f"/artifact/model/{ident}/rate").get_json()
+    body = {"metadata": art["metadata"], "data": {"url": f"{HF}/acme/no-card-model"}}
+    assert api.call("PUT", f"/artifacts/model/{ident}", json=body).status_code == 424
+    assert api.call("GET", f"/artifacts/model/{ident}").get_json() == art
+    assert api.call("GET", f"/artifact/model/{ident}/rate").get_json() == before
+
+
+def test_rate_errors(api: Api) -> None:
+    dataset = api.ingest("dataset", BOOKCORPUS)["metadata"]["id"]
+    assert api.call("GET", f"/artifact/model/{dataset}/rate").status_code == 404
+    assert api.call("GET", "/artifact/model/1234567/rate").status_code == 404
+    assert api.call("GET", "/artifact/model/bad%20id/rate").status_code == 400
+    assert Api(api.client).call("GET", f"/artifact/model/{dataset}/rate").status_code == 403
+
+
+def test_a_metric_that_cannot_be_computed_is_a_500_naming_it(api: Api) -> None:
+    # The linked GitHub repository answers 500, so the metrics that read it fail.
+    art = api.ingest("model", f"{HF}/acme/flaky-links-model")
+    resp = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate")
+    assert resp.status_code == 500
+    body = resp.get_json()
+    assert "code_quality" in body["message"] and "reviewedness" in body["message"]
+    assert "code_quality" in body["details"]["failed_metrics"]
+
+
+def test_policy_refuses_when_a_metric_cannot_be_computed(gated: Registry) -> None:
+    api = _client(gated)
+    resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/flaky-links-model"})
+    assert resp.status_code == 424
+    assert "could not be computed" in resp.get_json()["message"]
+
+
+def test_tree_score_is_the_parents_net_score(api: Api) -> None:
+    parent = api.ingest("model", BERT)["metadata"]["id"]
+    child = api.ingest("model", FINETUNE)["metadata"]["id"]
+    parent_net = api.call("GET", f"/artifact/model/{parent}/rate").get_json()["net_score"]
+    child_rating = api.call("GET", f"/artifact/model/{child}/rate").get_json()
+    assert child_rating["tree_score"] == pytest.approx(parent_net, abs=1e-4)
+
+
+def test_missing_rating_is_computed_once_for_concurrent_requests(
+    api: Api, registry: Registry, app: object
+) -> None:
+    ident = api.ingest("model", BERT)["metadata"]["id"]
+    with registry.db.transaction() as session:
+        session.execute(text("DELETE FROM ratings"))
+    calls = []
+    real = registry.ratings.engine.rate
+
+    def counting(subject: object) -> object:
+        calls.append(subject)
+        return real(subject)  # type: ignore[arg-type]
+
+    registry.ratings.engine.rate = counting  # type: ignore[method-assign]
+    results: list[dict[str, object]] = []
+
+    def ask() -> None:
+        client = Api(app.test_client(), api.token)  # type: ignore[attr-defined]
+        results.append(client.call("GET", f"/artifact/model/{ident}/rate").get_json())
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert len(results) == 4 and all(r == results[0] for r in results)
+
+
+def test_an_update_is_rated_again(api: Api) -> None:
+    art = api.ingest("model", f"{HF}/acme/solo-model")
+    ident = art["metadata"]["id"]
+    first = api.call("GET", f"/artifact/model/{ident}/rate").get_json()
+    body = {"metadata": art["metadata"], "data": {"url": BERT}}
+    assert api.call("PUT", f"/artifacts/model/{ident}", json=body).status_code == 200
+    second = api.call("GET", f"/artifact/model/{ident}/rate").get_json()
+    assert second["performance_claims"] != first["performance_claims"]
+
+
+def test_the_same_snapshot_gives_the_same_scores(registry: Registry) -> None:
+    a, _ = registry.ratings.rate_url(BERT)
+    b, _ = registry.ratings.rate_url(BERT)
+    strip = lambda r: {k: v for k, v in r.model_rating().items() if not k.endswith("latency")}  # noqa: E731
+    assert strip(a) == strip(b)
+
+
+def test_examples_run_in_the_sandbox_when_enabled(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
+) -> None:
+    static = build_registry(make_settings(tmp_path / "s", database_url, upstream))
+    executed = build_registry(
+        make_settings(tmp_path / "e", database_url, upstream, rating_execute_examples=True)
+    )
+    for reg, expected in ((static, 1.0), (executed, 0.5)):
+        rating, _ = reg.ratings.rate_url(f"{HF}/acme/failing-example")
+        assert rating.model_rating()["reproducibility"] == expected
+    runs, _ = executed.ratings.rate_url(f"{HF}/acme/runnable-example")
+    assert runs.model_rating()["reproducibility"] == 1.0
+    broken, _ = static.ratings.rate_url(f"{HF}/acme/broken-example")
+    assert broken.model_rating()["reproducibility"] == 0.5
+    static.close()
+    executed.close()
+
+
+@pytest.mark.slow
+def test_registry_rate_prints_ndjson(tmp_path: Path, upstream: FakeUpstream) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"# models to check\n{BERT}\n\n{HF}/acme/no-card-model\n")
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "HF_ENDPOINT": upstream.hf_endpoint,
+        "GITHUB_API_URL": upstream.github_api_url,
+        "UPSTREAM_RETRIES": "0",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "registry", "rate", "--file", str(urls), f"{HF}/acme/solo-model"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["name"] for r in lines] == ["solo-model", "bert-base-uncased", "no-card-model"]
+    for rating in lines:
+        _check_shape(rating)
+    missing = subprocess.run(
+        [sys.executable, "-m", "registry", "rate", f"{HF}/acme/does-not-exist"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert "does-not-exist" in missing.stderr

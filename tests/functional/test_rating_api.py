@@ -257,3 +257,15 @@ def test_registry_rate_prints_ndjson(tmp_path: Path, upstream: FakeUpstream) -> 
     assert missing.returncode == 1
     assert missing.stdout == ""
     assert "does-not-exist" in missing.stderr
+
+
+def test_upstream_answers_are_cached_between_ratings(
+    registry: Registry, upstream: FakeUpstream
+) -> None:
+    upstream.clear_logs()
+    registry.ratings.rate_url(BERT)
+    first = upstream.github_requests.count("/repos/google-research/bert")
+    registry.ratings.rate_url(f"{HF}/acme/bert-finetuned-sst2")  # links no GitHub repo
+    registry.ratings.rate_url(BERT)
+    assert first == 1
+    assert upstream.github_requests.count("/repos/google-research/bert") == 1

@@ -165,7 +165,7 @@ _PREFIXES: tuple[tuple[str, LicenseCategory], ...] = (
 # Exceptions that let proprietary code link: GPL plus one of these acts like the LGPL.
 _LINKING_EXCEPTIONS = {"Classpath-exception-2.0", "GCC-exception-3.1", "LLVM-exception"}
 # Beyond every permissive licence, the ids a work under LGPL-2.1 can combine with (the
-# ECE 461 rule). MPL-2.0 qualifies through its "secondary licence" clause.
+# company's rule). MPL-2.0 qualifies through its "secondary licence" clause.
 LGPL_2_1_COMPATIBLE: frozenset[str] = frozenset(
     {"LGPL-2.0-only", "LGPL-2.0-or-later", "LGPL-2.1-only", "LGPL-2.1-or-later",
      "LGPL-3.0-only", "LGPL-3.0-or-later", "MPL-2.0"}

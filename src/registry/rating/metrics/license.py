@@ -1,4 +1,4 @@
-"""license: whether the licence lets ECE 461's customer use the model in LGPL-2.1 software.
+"""license: whether the licence lets a company use the model inside LGPL-2.1 software.
 
 Inputs: `ctx.license` (declared on the card, else on GitHub); failing that the card's
 `license` field, then `ctx.github.license_spdx`. For "other"/"unknown" licences, whether

@@ -5,7 +5,7 @@ otherwise `ctx.readme`, checked statically by `examples.check_examples`, with th
 linked repository's requirements and modules (`ctx.github.files`, `file_paths`) and the
 model repository's own Python files (`ctx.files`) counted as installable.
 
-Formula (three levels, as the ECE 461 definition asks):
+Formula (the three levels the rating defines):
 
     1.0  an example that runs as written: the sandbox run exited 0, or (statically) a
          Python block that parses and whose every import can be resolved

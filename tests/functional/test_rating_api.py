@@ -75,6 +75,13 @@ def test_a_good_model_is_admitted_and_rated(gated: Registry) -> None:
     with gated.db.engine.connect() as conn:
         actions = conn.execute(text("SELECT action FROM audit_events ORDER BY id")).scalars().all()
     assert actions == ["CREATE", "RATE", "RATE"]
+    explained = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate?evidence=true")
+    evidence = explained.get_json()["evidence"]
+    assert set(evidence) == FIELDS - {"name", "category"}
+    assert all(isinstance(e, list) and e for e in evidence.values())
+    assert any(
+        "license" in line.lower() or "apache" in line.lower() for line in evidence["license"]
+    )
 
 
 @pytest.mark.parametrize("repo", ["acme/no-card-model", "acme/noncommercial-model"])

@@ -102,7 +102,12 @@ def delete_artifact(type_name: str, id_: str) -> Response:
 
 @bp.get("/artifact/model/<id_>/rate")
 def rate_model(id_: str) -> Response:
-    return jsonify(registry().ratings.rating_for(artifact_id(id_), caller()))
+    payload = registry().ratings.rating_for(artifact_id(id_), caller())
+    rating = dict(payload["rating"])
+    if request.args.get("evidence", "").lower() in {"1", "true", "yes"}:
+        # Why each score is what it is: the facts each metric used.
+        rating["evidence"] = payload.get("evidence", {})
+    return jsonify(rating)
 
 
 @bp.get("/artifact/byName/<path:name>")

@@ -163,6 +163,8 @@ class RatingService:
     # -- GET /artifact/model/{id}/rate ---------------------------------------
 
     def rating_for(self, artifact_id: str, user: User) -> dict[str, Any]:
+        """The stored rating payload ({"rating": ModelRating, "evidence", "errors"}),
+        computed when the model has none for its current contents."""
         cached = self._stored(artifact_id, user)
         if cached is not None:
             return cached
@@ -195,7 +197,7 @@ class RatingService:
                             payload=payload,
                         )
                     )
-            return dict(payload["rating"])
+            return payload
 
     def _stored(self, artifact_id: str, user: User, record: bool = True) -> dict[str, Any] | None:
         """The stored rating if it matches the artifact's version; records RATE."""
@@ -208,7 +210,7 @@ class RatingService:
             stored = session.get(RatingRow, row.seq)
             if stored is None or stored.artifact_version != row.version:
                 return None
-            return dict(stored.payload["rating"])
+            return dict(stored.payload)
 
     @staticmethod
     def _raise_if_failed(rating: Rating) -> None:

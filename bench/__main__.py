@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import download, search
+from bench import download, rating, search
 from bench.common import machine
 
 RESULTS = Path(__file__).with_name("results")
@@ -18,6 +18,7 @@ def main() -> None:
     results = {
         "download": download.run(weights_mib=32 if quick else 256),
         "search": search.run(count=500 if quick else 5000),
+        "rating": rating.run(rounds=2 if quick else 5),
     }
     lines = [
         f"# Benchmarks ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()})",
@@ -27,6 +28,9 @@ def main() -> None:
         "",
         "## Regex search",
         search.report(results["search"]),
+        "",
+        "## Rating",
+        rating.report(results["rating"]),
         "",
     ]
     text = "\n".join(lines)

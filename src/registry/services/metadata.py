@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from registry.db.models import ArtifactRow
 from registry.domain.lineage import DeclaredLink, declared_links
+from registry.domain.models import ArtifactType
 from registry.sources.base import Description, Manifest, SourceKind, SourceRef, read_json
+from registry.sources.resolver import parse_source_url
+from registry.storage.blobs import BlobStore
+
+_MAX_JSON = 1 << 20
 
 _LINK_PREFIX = {"model": "hf-model", "dataset": "hf-dataset", "code": "github"}
 
@@ -71,3 +78,27 @@ def links_of(
             continue
         unique.setdefault((link.kind, link.ref.lower()), link)
     return list(unique.values())
+
+
+def stored_description(row: ArtifactRow, blobs: BlobStore, hf_endpoint: str) -> Description:
+    """The description of a stored artifact; its small JSON files come from the blob store."""
+
+    def blob_json(path: str) -> Any:
+        entry = next((f for f in row.files if f.path == path), None)
+        if entry is None or entry.size > _MAX_JSON:
+            return None
+        try:
+            return json.loads(b"".join(blobs.read(entry.sha256)))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    ref = parse_source_url(row.source_url, ArtifactType(row.type), hf_endpoint)
+    return Description(
+        ref=ref,
+        readme=row.readme,
+        card=dict(row.card or {}),
+        upstream=dict(row.upstream or {}),
+        files=tuple((f.path, f.size, f.role) for f in row.files),
+        config=blob_json("config.json"),
+        adapter_config=blob_json("adapter_config.json"),
+    )

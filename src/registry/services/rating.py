@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -23,7 +22,12 @@ from registry.rating.engine import Rating, RatingEngine
 from registry.rating.gather import RatingSubject
 from registry.rating.policy import Policy
 from registry.services.audit import record_event
-from registry.services.metadata import description_of, link_origin, links_of
+from registry.services.metadata import (
+    description_of,
+    link_origin,
+    links_of,
+    stored_description,
+)
 from registry.sources.base import Description, Manifest, SourceKind
 from registry.sources.huggingface import HuggingFaceSource
 from registry.sources.resolver import parse_source_url
@@ -114,27 +118,6 @@ class RatingService:
         found = session.scalars(select(ArtifactRow.origin).where(ArtifactRow.origin.in_(wanted)))
         return frozenset(wanted[o] for o in found if o)
 
-    def _stored_description(self, row: ArtifactRow) -> Description:
-        def blob_json(path: str) -> Any:
-            entry = next((f for f in row.files if f.path == path), None)
-            if entry is None or entry.size > _MAX_CONFIG:
-                return None
-            try:
-                return json.loads(b"".join(self.blobs.read(entry.sha256)))
-            except (FileNotFoundError, ValueError):
-                return None
-
-        ref = parse_source_url(row.source_url, ArtifactType(row.type), self.hf_endpoint)
-        return Description(
-            ref=ref,
-            readme=row.readme,
-            card=dict(row.card or {}),
-            upstream=dict(row.upstream or {}),
-            files=tuple((f.path, f.size, f.role) for f in row.files),
-            config=blob_json("config.json"),
-            adapter_config=blob_json("adapter_config.json"),
-        )
-
     # -- the ingest gate ----------------------------------------------------
 
     def check(
@@ -181,7 +164,7 @@ class RatingService:
                 links = [
                     DeclaredLink(lk.ref, lk.kind, lk.relationship, lk.source) for lk in row.links
                 ]
-                description = self._stored_description(row)
+                description = stored_description(row, self.blobs, self.hf_endpoint)
                 name = row.name
             rating = self.engine.rate(self._subject(name, description, links))
             self._raise_if_failed(rating)

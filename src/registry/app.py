@@ -28,6 +28,8 @@ from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
 from registry.services.ingest import IngestPolicy, IngestService
+from registry.services.license_check import LicenseCheckService
+from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.users import UserService
@@ -194,6 +196,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         downloads=DownloadService(db, blobs),
         janitor=BlobJanitor(db, blobs),
         ratings=ratings,
+        lineage=LineageService(db, blobs, hf_endpoint=settings.hf_endpoint),
+        licenses=LicenseCheckService(db, github, hf_endpoint=settings.hf_endpoint),
     )
 
 

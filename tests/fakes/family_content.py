@@ -69,6 +69,7 @@ def family_hf_repos() -> list[FakeHfRepo]:
     adapter = "acme/peft-adapter"
     solo = "acme/solo-model"
     return [
+        *licensed_models(),
         _model(
             quantized,
             {
@@ -159,6 +160,29 @@ def family_hf_repos() -> list[FakeHfRepo]:
     ]
 
 
+# One model per kind of licence, for the licence check: (repo, card licence).
+LICENSED_MODELS = {
+    "licenses/mit-model": "mit",
+    "licenses/lgpl-model": "lgpl-2.1",
+    "licenses/cc-by-sa-model": "cc-by-sa-4.0",
+    "licenses/gpl-model": "gpl-3.0",
+    "licenses/agpl-model": "agpl-3.0",
+    "licenses/openrail-model": "openrail",
+    "licenses/llama-model": "llama2",
+    "licenses/nc-model": "cc-by-nc-4.0",
+    "licenses/other-model": "other",
+    "licenses/unlicensed-model": "",
+}
+
+
+def licensed_models() -> list[FakeHfRepo]:
+    repos = []
+    for repo, license_id in LICENSED_MODELS.items():
+        card: dict[str, object] = {"license": license_id} if license_id else {}
+        repos.append(_model(repo, card, f"# {repo}\n", _config()))
+    return repos
+
+
 def _licensed(owner: str, name: str, spdx: str | None, text: str) -> FakeGitHubRepo:
     files = [
         text_file("README.md", f"# {name}\n\nA library.\n"),
@@ -202,4 +226,5 @@ def family_github_repos() -> list[FakeGitHubRepo]:
         _licensed("acme", "gpl-tool", "GPL-3.0", "GNU General Public License v3\n"),
         _licensed("acme", "agpl-service", "AGPL-3.0", "GNU Affero General Public License v3\n"),
         _licensed("acme", "nc-research-code", "CC-BY-NC-4.0", "Creative Commons BY-NC 4.0\n"),
+        _licensed("acme", "custom-terms", "NOASSERTION", "Our own terms, ask us.\n"),
     ]

@@ -40,6 +40,7 @@ LICENSES = {
     "BSD-3-Clause": ("bsd-3-clause", 'BSD 3-Clause "New" or "Revised" License'),
     "GPL-3.0": ("gpl-3.0", "GNU General Public License v3.0"),
     "LGPL-2.1": ("lgpl-2.1", "GNU Lesser General Public License v2.1"),
+    "AGPL-3.0": ("agpl-3.0", "GNU Affero General Public License v3.0"),
 }
 
 

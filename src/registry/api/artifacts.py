@@ -20,6 +20,7 @@ from registry.api.schemas import (
     ArtifactQueryIn,
     ArtifactRegexIn,
     ArtifactUpdateIn,
+    LicenseCheckIn,
     metadata_list,
 )
 from registry.db.repositories import NameQuery
@@ -108,6 +109,39 @@ def rate_model(id_: str) -> Response:
         # Why each score is what it is: the facts each metric used.
         rating["evidence"] = payload.get("evidence", {})
     return jsonify(rating)
+
+
+@bp.get("/artifact/model/<id_>/lineage")
+def lineage(id_: str) -> Response:
+    return jsonify(registry().lineage.graph(artifact_id(id_)))
+
+
+@bp.get("/artifact/<type_name>/<id_>/cost")
+def cost(type_name: str, id_: str) -> Response:
+    kind = artifact_type(type_name)
+    raw = request.args.get("dependency", "false").strip().lower()
+    if raw not in {"true", "false", "1", "0", ""}:
+        raise BadRequest("dependency must be true or false")
+    return jsonify(registry().lineage.cost(kind, artifact_id(id_), raw in {"true", "1"}))
+
+
+@bp.post("/artifact/model/<id_>/license-check")
+def license_check(id_: str) -> Response:
+    ident = artifact_id(id_)
+    body = parse(LicenseCheckIn, json_body())
+    verdict = registry().licenses.check(ident, body.github_url)
+    if request.args.get("explain", "").lower() in {"1", "true", "yes"}:
+        return jsonify(
+            {
+                "compatible": verdict.compatible,
+                "model_license": verdict.model_license,
+                "model_category": verdict.model_category.value,
+                "code_license": verdict.code_license,
+                "code_category": verdict.code_category.value,
+                "reason": verdict.reason,
+            }
+        )
+    return jsonify(verdict.compatible)
 
 
 @bp.get("/artifact/byName/<path:name>")

@@ -63,6 +63,10 @@ class ArtifactRegexIn(_Strict):
     regex: str
 
 
+class LicenseCheckIn(_Strict):
+    github_url: str
+
+
 class ArtifactDataOut(BaseModel):
     url: str
     download_url: str

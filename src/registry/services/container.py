@@ -9,6 +9,8 @@ from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
 from registry.services.ingest import IngestService
+from registry.services.license_check import LicenseCheckService
+from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.users import UserService
@@ -28,6 +30,8 @@ class Registry:
     downloads: DownloadService
     janitor: BlobJanitor
     ratings: RatingService
+    lineage: LineageService
+    licenses: LicenseCheckService
 
     def close(self) -> None:
         self.db.dispose()

@@ -136,7 +136,8 @@ class GitHubClient:
             html_url=str(data.get("html_url") or ""),
             description=str(data.get("description") or ""),
             default_branch=str(data.get("default_branch") or "main"),
-            license_spdx=spdx if spdx and spdx != "NOASSERTION" else None,
+            # NOASSERTION: a licence file GitHub could not identify, which is not "none".
+            license_spdx=("other" if spdx == "NOASSERTION" else spdx) if lic else None,
             stars=int(data.get("stargazers_count") or 0),
             forks=int(data.get("forks_count") or 0),
             open_issues=int(data.get("open_issues_count") or 0),

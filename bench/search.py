@@ -30,6 +30,25 @@ WORDS = [
 ]  # fmt: skip
 
 
+def _row(id_: str, name: str, readme: str, now: datetime) -> ArtifactRow:
+    return ArtifactRow(
+        id=id_,
+        type="model",
+        name=name,
+        source_url=f"https://example.invalid/{id_}",
+        source_key=f"bench:{id_}",
+        readme=readme,
+        card={},
+        upstream={},
+        size=0,
+        bundle_sha256="0" * 64,
+        bundle_size=0,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def _populate(db: Database, count: int, readme_bytes: int) -> list[tuple[str, str]]:
     rng = random.Random(461)
     now = datetime.now(UTC)
@@ -43,24 +62,7 @@ def _populate(db: Database, count: int, readme_bytes: int) -> list[tuple[str, st
             if i % 97 == 0:
                 readme += " transformer"
             name = f"artifact-{i}-{rng.choice(WORDS)}"
-            session.add(
-                ArtifactRow(
-                    id=str(10**18 + i),
-                    type="model",
-                    name=name,
-                    source_url=f"https://x/{i}",
-                    source_key=f"bench:{i}",
-                    readme=readme,
-                    card={},
-                    upstream={},
-                    size=0,
-                    bundle_sha256="0" * 64,
-                    bundle_size=0,
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            session.add(_row(str(10**18 + i), name, readme, now))
             texts.append((name, readme))
     return texts
 
@@ -103,24 +105,7 @@ def run(count: int = 5000, readme_bytes: int = 4096) -> dict[str, Any]:
                 service.by_regex("(a+)+$")
 
         with db.transaction() as session:
-            session.add(
-                ArtifactRow(
-                    id="1",
-                    type="model",
-                    name="a" * 30 + "!",
-                    source_url="https://x/a",
-                    source_key="bench:a",
-                    readme="a" * 100_000 + "!",
-                    card={},
-                    upstream={},
-                    size=0,
-                    bundle_sha256="0" * 64,
-                    bundle_size=0,
-                    version=1,
-                    created_at=datetime.now(UTC),
-                    updated_at=datetime.now(UTC),
-                )
-            )
+            session.add(_row("1", "a" * 30 + "!", "a" * 100_000 + "!", datetime.now(UTC)))
         re2_pathological_s = timed(pathological)
         db.dispose()
     re_times = {n: _re_time_on_pathological(n) for n in (20, 22, 24)}

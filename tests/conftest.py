@@ -10,7 +10,7 @@ server the PostgreSQL cases are skipped, unless REGISTRY_TEST_REQUIRE_POSTGRES=1
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,6 +198,31 @@ class Api:
     def download_path(self, artifact: dict[str, Any]) -> str:
         parts = urlsplit(str(artifact["data"]["download_url"]))
         return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+MakeApi = Callable[..., tuple[Api, Registry]]
+
+
+@pytest.fixture
+def make_api(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator[MakeApi]:
+    """Build a registry with settings overrides and return an admin Api on it (and the
+    registry); everything built is closed after the test."""
+    made: list[Registry] = []
+
+    def factory(**overrides: Any) -> tuple[Api, Registry]:
+        settings = make_settings(
+            tmp_path / f"registry-{len(made)}", database_url, upstream, **overrides
+        )
+        reg = build_registry(settings)
+        reg.users.seed()
+        made.append(reg)
+        client = create_app(registry=reg).test_client()
+        token = Api(client).login(ADMIN["name"], ADMIN["password"]).get_json()
+        return Api(client, token), reg
+
+    yield factory
+    for reg in made:
+        reg.close()
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from tests.conftest import BERT, BOOKCORPUS, FINETUNE, GH_BERT, GH_WHISPER, Api
+from tests.conftest import BERT, BOOKCORPUS, FINETUNE, GH_BERT, GH_WHISPER, Api, MakeApi
 from tests.fakes import FakeUpstream
 
 ID = re.compile(r"^[a-zA-Z0-9-]+$")
@@ -51,22 +50,10 @@ def test_get_returns_the_same_envelope_and_checks_the_type(api: Api) -> None:
     assert api.call("GET", f"/artifacts/weights/{ident}").status_code == 400
 
 
-def test_public_url_is_the_base_of_download_urls(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream
-) -> None:
-    from registry.app import build_registry, create_app
-    from tests.conftest import ADMIN, make_settings
-
-    settings = make_settings(
-        tmp_path, database_url, upstream, public_url="https://models.example.com"
-    )
-    reg = build_registry(settings)
-    reg.users.seed()
-    client = create_app(registry=reg).test_client()
-    token = Api(client).login(ADMIN["name"], ADMIN["password"]).get_json()
-    art = Api(client, token).ingest("code", GH_BERT)
+def test_public_url_is_the_base_of_download_urls(make_api: MakeApi) -> None:
+    api, _ = make_api(public_url="https://models.example.com")
+    art = api.ingest("code", GH_BERT)
     assert art["data"]["download_url"].startswith("https://models.example.com/download/")
-    reg.close()
 
 
 def test_enumerate_everything_by_type_by_name_and_as_a_union(api: Api) -> None:
@@ -90,15 +77,9 @@ def test_enumerate_everything_by_type_by_name_and_as_a_union(api: Api) -> None:
 
 
 def test_pagination_follows_the_offset_header_to_the_end(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream
+    make_api: MakeApi, upstream: FakeUpstream
 ) -> None:
-    from registry.app import build_registry, create_app
-    from tests.conftest import ADMIN, make_settings
-
-    reg = build_registry(make_settings(tmp_path, database_url, upstream, page_size=2))
-    reg.users.seed()
-    client = create_app(registry=reg).test_client()
-    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+    api, _ = make_api(page_size=2)
     ingested = [
         api.ingest("model", f"{upstream.files_url}/files/weights.bin?v={i}", name=f"w{i}")[
             "metadata"
@@ -122,7 +103,6 @@ def test_pagination_follows_the_offset_header_to_the_end(
             )
     assert seen == ingested
     assert pages == 3
-    reg.close()
 
 
 @pytest.mark.parametrize(

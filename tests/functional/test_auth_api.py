@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
-from registry.app import build_registry, create_app
 from registry.services.container import Registry
-from tests.conftest import ADMIN, Api, make_settings
-from tests.fakes import FakeUpstream
+from tests.conftest import ADMIN, Api, MakeApi
 
 # The spec's example token: a well-formed JWT signed with some other key.
 FOREIGN_JWT = (
@@ -125,26 +121,15 @@ def test_passwords_are_stored_as_bcrypt_hashes(registry: Registry) -> None:
     assert ADMIN["password"] not in stored
 
 
-def test_tokens_run_out_after_their_allowed_uses(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream
-) -> None:
-    reg = build_registry(make_settings(tmp_path, database_url, upstream, token_max_uses=3))
-    reg.users.seed()
-    client = create_app(registry=reg).test_client()
-    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+def test_tokens_run_out_after_their_allowed_uses(make_api: MakeApi) -> None:
+    api, _ = make_api(token_max_uses=3)
     statuses = [api.enumerate([{"name": "*"}]).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 403]
-    reg.close()
 
 
-def test_tokens_expire(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> None:
+def test_tokens_expire(api: Api, registry: Registry) -> None:
     from datetime import UTC, datetime, timedelta
 
-    reg = build_registry(make_settings(tmp_path, database_url, upstream))
-    reg.users.seed()
-    client = create_app(registry=reg).test_client()
-    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
     assert api.enumerate([{"name": "*"}]).status_code == 200
-    reg.users.clock = lambda: datetime.now(UTC) + timedelta(hours=11)
+    registry.users.clock = lambda: datetime.now(UTC) + timedelta(hours=11)
     assert api.enumerate([{"name": "*"}]).status_code == 403
-    reg.close()

@@ -7,16 +7,13 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from registry.app import build_registry, create_app
 from registry.services.container import Registry
-from tests.conftest import ADMIN, BERT, BOOKCORPUS, FINETUNE, Api, make_settings
+from tests.conftest import BERT, BOOKCORPUS, FINETUNE, Api, MakeApi
 from tests.fakes import FakeUpstream
 
 HF = "https://huggingface.co"
@@ -28,20 +25,10 @@ FIELDS = {
 DEVICES = {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
 
 
-def _client(registry: Registry) -> Api:
-    client: FlaskClient = create_app(registry=registry).test_client()
-    return Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
-
-
 @pytest.fixture
-def gated(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator[Registry]:
-    """A registry with the default ingest policy, net_score>=0.5."""
-    reg = build_registry(
-        make_settings(tmp_path, database_url, upstream, ingest_policy="net_score>=0.5")
-    )
-    reg.users.seed()
-    yield reg
-    reg.close()
+def gated(make_api: MakeApi) -> tuple[Api, Registry]:
+    """A registry with the default ingest policy, net_score>=0.5, and an admin on it."""
+    return make_api(ingest_policy="net_score>=0.5")
 
 
 def _check_shape(rating: dict[str, object]) -> None:
@@ -59,8 +46,8 @@ def _check_shape(rating: dict[str, object]) -> None:
             assert isinstance(value, float) and 0 <= value <= 1, key
 
 
-def test_a_good_model_is_admitted_and_rated(gated: Registry) -> None:
-    api = _client(gated)
+def test_a_good_model_is_admitted_and_rated(gated: tuple[Api, Registry]) -> None:
+    api, reg = gated
     art = api.ingest("model", BERT)
     resp = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate")
     assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -72,7 +59,7 @@ def test_a_good_model_is_admitted_and_rated(gated: Registry) -> None:
     # The rating computed at ingest is the one served, unchanged.
     again = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate").get_json()
     assert again == rating
-    with gated.db.engine.connect() as conn:
+    with reg.db.engine.connect() as conn:
         actions = conn.execute(text("SELECT action FROM audit_events ORDER BY id")).scalars().all()
     assert actions == ["CREATE", "RATE", "RATE"]
     explained = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate?evidence=true")
@@ -85,45 +72,37 @@ def test_a_good_model_is_admitted_and_rated(gated: Registry) -> None:
 
 
 @pytest.mark.parametrize("repo", ["acme/no-card-model", "acme/noncommercial-model"])
-def test_models_failing_the_policy_get_424_and_leave_nothing(gated: Registry, repo: str) -> None:
-    api = _client(gated)
+def test_models_failing_the_policy_get_424_and_leave_nothing(
+    gated: tuple[Api, Registry], repo: str
+) -> None:
+    api, reg = gated
     resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/{repo}"})
     assert resp.status_code == 424
     body = resp.get_json()
     assert "net_score" in body["message"] and "net_score>=0.5" in body["message"]
     assert body["details"]["failures"]
     assert api.enumerate([{"name": "*"}]).get_json() == []
-    assert list(gated.blobs.iter_blobs()) == []
+    assert list(reg.blobs.iter_blobs()) == []
 
 
-def test_datasets_and_code_are_not_gated(gated: Registry) -> None:
-    api = _client(gated)
+def test_datasets_and_code_are_not_gated(gated: tuple[Api, Registry]) -> None:
+    api, _reg = gated
     api.ingest("dataset", BOOKCORPUS)
     api.ingest("code", "https://github.com/acme/unlicensed-tool")
 
 
-def test_policies_can_name_metrics(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream
-) -> None:
-    reg = build_registry(
-        make_settings(
-            tmp_path,
-            database_url,
-            upstream,
-            ingest_policy="license>=0.5,size_score.raspberry_pi>=0.5",
-        )
-    )
-    reg.users.seed()
-    api = _client(reg)
+def test_policies_can_name_metrics(make_api: MakeApi) -> None:
+    api, _ = make_api(ingest_policy="license>=0.5,size_score.raspberry_pi>=0.5")
     api.ingest("model", f"{HF}/acme/solo-model")
     resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/noncommercial-model"})
     assert resp.status_code == 424
     assert "license=" in resp.get_json()["message"]
-    reg.close()
 
 
-def test_an_update_that_fails_the_policy_keeps_the_previous_version(gated: Registry) -> None:
-    api = _client(gated)
+def test_an_update_that_fails_the_policy_keeps_the_previous_version(
+    gated: tuple[Api, Registry],
+) -> None:
+    api, _reg = gated
     art = api.ingest("model", f"{HF}/acme/solo-model")
     ident = art["metadata"]["id"]
     before = api.call("GET", f"/artifact/model/{ident}/rate").get_json()
@@ -151,8 +130,8 @@ def test_a_metric_that_cannot_be_computed_is_a_500_naming_it(api: Api) -> None:
     assert "code_quality" in body["details"]["failed_metrics"]
 
 
-def test_policy_refuses_when_a_metric_cannot_be_computed(gated: Registry) -> None:
-    api = _client(gated)
+def test_policy_refuses_when_a_metric_cannot_be_computed(gated: tuple[Api, Registry]) -> None:
+    api, _reg = gated
     resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/flaky-links-model"})
     assert resp.status_code == 424
     assert "could not be computed" in resp.get_json()["message"]
@@ -212,13 +191,9 @@ def test_the_same_snapshot_gives_the_same_scores(registry: Registry) -> None:
     assert strip(a) == strip(b)
 
 
-def test_examples_run_in_the_sandbox_when_enabled(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream
-) -> None:
-    static = build_registry(make_settings(tmp_path / "s", database_url, upstream))
-    executed = build_registry(
-        make_settings(tmp_path / "e", database_url, upstream, rating_execute_examples=True)
-    )
+def test_examples_run_in_the_sandbox_when_enabled(make_api: MakeApi) -> None:
+    _, static = make_api()
+    _, executed = make_api(rating_execute_examples=True)
     for reg, expected in ((static, 1.0), (executed, 0.5)):
         rating, _ = reg.ratings.rate_url(f"{HF}/acme/failing-example")
         assert rating.model_rating()["reproducibility"] == expected
@@ -226,8 +201,6 @@ def test_examples_run_in_the_sandbox_when_enabled(
     assert runs.model_rating()["reproducibility"] == 1.0
     broken, _ = static.ratings.rate_url(f"{HF}/acme/broken-example")
     assert broken.model_rating()["reproducibility"] == 0.5
-    static.close()
-    executed.close()
 
 
 @pytest.mark.slow

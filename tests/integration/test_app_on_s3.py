@@ -5,30 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import boto3
 
-from registry.app import build_registry, create_app
-from tests.conftest import ADMIN, BERT, FINETUNE, Api, make_settings
-from tests.fakes import FakeUpstream
+from tests.conftest import BERT, FINETUNE, MakeApi
 
 
-def test_ingest_download_delete_on_s3(
-    tmp_path: Path, database_url: str, upstream: FakeUpstream, s3_endpoint: str, s3_bucket: str
-) -> None:
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        upstream,
-        aws_s3_bucket=s3_bucket,
-        aws_endpoint_url=s3_endpoint,
-        s3_prefix="prod",
-    )
-    reg = build_registry(settings)
-    reg.users.seed()
-    client = create_app(registry=reg).test_client()
-    api = Api(client, Api(client).login(ADMIN["name"], ADMIN["password"]).get_json())
+def test_ingest_download_delete_on_s3(make_api: MakeApi, s3_endpoint: str, s3_bucket: str) -> None:
+    api, _ = make_api(aws_s3_bucket=s3_bucket, aws_endpoint_url=s3_endpoint, s3_prefix="prod")
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
 
     def keys() -> set[str]:
@@ -52,4 +36,3 @@ def test_ingest_download_delete_on_s3(
     assert digest not in after and after < before
     assert api.call("DELETE", "/reset").status_code == 200
     assert keys() == set()
-    reg.close()

@@ -33,6 +33,7 @@ from registry.rating.context import (
     RatingContext,
 )
 from registry.rating.examples import runnable_example
+from registry.rating.licenses import declared
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient, HubDataset
 
@@ -114,11 +115,7 @@ class Gatherer:
         example = facet("example", lambda: self._example(subject), None)
         seconds["parents"] = 0.0  # resolved by the caller against the registry
         upstream = subject.upstream
-        license_raw = subject.card.get("license")
-        if isinstance(license_raw, list):
-            license_raw = " OR ".join(str(x) for x in license_raw)
-        if not license_raw and github is not None:
-            license_raw = github.license_spdx
+        license_raw = declared(subject.card.get("license"), github.license_spdx if github else None)
         context = RatingContext(
             name=subject.name,
             repo_id=subject.repo_id,
@@ -130,7 +127,7 @@ class Gatherer:
                 FileFact(path=str(f.get("path")), size=int(f.get("size") or 0), role="")
                 for f in upstream.get("files") or []
             ),
-            license=str(license_raw) if license_raw else None,
+            license=license_raw,
             downloads=upstream.get("downloads"),
             likes=upstream.get("likes"),
             created_at=upstream.get("created_at"),

@@ -296,3 +296,17 @@ def lgpl_2_1_compatible(license_id: str) -> bool:
     """Whether code under LGPL-2.1 may be combined with a work under this one id."""
     base = license_id.partition(" WITH ")[0]
     return base in LGPL_2_1_COMPATIBLE or category(license_id) is C.PERMISSIVE
+
+
+def declared(*candidates: object) -> str | None:
+    """The first licence declared among `candidates` (card field, then fallbacks).
+
+    Cards may list several licences; the user may pick any of them, so a list reads
+    as an OR expression.
+    """
+    for value in candidates:
+        if isinstance(value, list):
+            value = " OR ".join(str(v) for v in value if v)  # noqa: PLW2901
+        if value:
+            return str(value)
+    return None

@@ -3,25 +3,15 @@ model and then run it for inference or generation?"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactType
 from registry.rating.compatibility import Verdict, decide
-from registry.rating.licenses import classify
+from registry.rating.licenses import classify, declared
 from registry.sources.base import SourceKind
 from registry.sources.github_client import GitHubClient
 from registry.sources.resolver import parse_source_url
-
-
-def declared_license(card: dict[str, Any], upstream: dict[str, Any]) -> str | None:
-    """A stored artifact's licence as declared: its card, else what the upstream reported."""
-    value = card.get("license") or upstream.get("license")
-    if isinstance(value, list):
-        return " OR ".join(str(v) for v in value if v)
-    return str(value) if value else None
 
 
 class LicenseCheckService:
@@ -40,6 +30,8 @@ class LicenseCheckService:
             row = ArtifactRepository(session).get(artifact_id)
             if row is None or row.type != ArtifactType.MODEL.value:
                 raise NotFound(f"no model with id {artifact_id}")
-            model_license = declared_license(dict(row.card or {}), dict(row.upstream or {}))
+            model_license = declared(
+                (row.card or {}).get("license"), (row.upstream or {}).get("license")
+            )
         repo = self.github.repo(ref.repo_id)  # 404 unknown repository, 502 GitHub failure
         return decide(classify(model_license), classify(repo.license_spdx))

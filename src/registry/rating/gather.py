@@ -12,6 +12,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,11 +109,19 @@ class Gatherer:
 
         no_commits: tuple[CommitFact, ...] = ()
         no_datasets: tuple[DatasetFacts, ...] = ()
-        hf_commits = facet("hf_commits", lambda: self._hf_commits(subject), no_commits)
         code_links = tuple(link.ref for link in subject.links if link.kind == "code")
-        github = facet("github", lambda: self._github(subject, code_links, now), None)
-        datasets = facet("datasets", lambda: self._datasets(subject), no_datasets)
-        example = facet("example", lambda: self._example(subject), None)
+        # The facets are independent upstream round trips: fetch them side by side.
+        with ThreadPoolExecutor(4, thread_name_prefix="facet") as pool:
+            hf_future = pool.submit(
+                facet, "hf_commits", lambda: self._hf_commits(subject), no_commits
+            )
+            gh_future = pool.submit(
+                facet, "github", lambda: self._github(subject, code_links, now), None
+            )
+            ds_future = pool.submit(facet, "datasets", lambda: self._datasets(subject), no_datasets)
+            ex_future = pool.submit(facet, "example", lambda: self._example(subject), None)
+        hf_commits, github = hf_future.result(), gh_future.result()
+        datasets, example = ds_future.result(), ex_future.result()
         seconds["parents"] = 0.0  # resolved by the caller against the registry
         upstream = subject.upstream
         license_raw = declared(subject.card.get("license"), github.license_spdx if github else None)

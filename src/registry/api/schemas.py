@@ -86,10 +86,3 @@ class ArtifactOut(BaseModel):
 
 def metadata_list(items: list[ArtifactSummary]) -> list[dict[str, str]]:
     return [{"name": a.name, "id": a.id, "type": a.type.value} for a in items]
-
-
-class ErrorOut(BaseModel):
-    error: str
-    message: str
-    request_id: str | None = None
-    details: dict[str, object] = Field(default_factory=dict)

@@ -192,9 +192,6 @@ class UserRepository:
     def get_by_name(self, name: str) -> UserRow | None:
         return self.s.scalars(select(UserRow).where(UserRow.name == name)).first()
 
-    def get(self, user_id: int) -> UserRow | None:
-        return self.s.get(UserRow, user_id)
-
     def add(self, row: UserRow) -> None:
         self.s.add(row)
         self.s.flush()
@@ -233,15 +230,6 @@ class AuditRepository:
 
     def add(self, row: AuditEventRow) -> None:
         self.s.add(row)
-
-    def for_artifact(self, artifact_id: str) -> list[AuditEventRow]:
-        return list(
-            self.s.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.artifact_id == artifact_id)
-                .order_by(AuditEventRow.id)
-            )
-        )
 
     def delete_all(self) -> None:
         self.s.execute(delete(AuditEventRow))

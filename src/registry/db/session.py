@@ -155,12 +155,5 @@ class Database:
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def ping(self) -> None:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
-            raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
-
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 CHUNK_SIZE = 1 << 20
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -32,17 +32,6 @@ def sha256_file(path: Path) -> tuple[str, int]:
         while chunk := fh.read(CHUNK_SIZE):
             h.update(chunk)
             size += len(chunk)
-    return h.hexdigest(), size
-
-
-def copy_stream(src: BinaryIO, dst: BinaryIO) -> tuple[str, int]:
-    """Copy src to dst in chunks, hashing on the way."""
-    h = hashlib.sha256()
-    size = 0
-    while chunk := src.read(CHUNK_SIZE):
-        h.update(chunk)
-        dst.write(chunk)
-        size += len(chunk)
     return h.hexdigest(), size
 
 

@@ -61,3 +61,9 @@ def test_database_urls_in_the_usual_forms(raw: str, driver: str) -> None:
 def test_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="postgresql"):
         normalize_database_url("mysql://u@h/d")
+
+
+def test_ingest_policy_is_checked_at_start() -> None:
+    assert Settings.from_env({"INGEST_POLICY": "all>=0.5"}).ingest_policy == "all>=0.5"
+    with pytest.raises(SettingsError, match="INGEST_POLICY"):
+        Settings.from_env({"INGEST_POLICY": "speed>=1"})

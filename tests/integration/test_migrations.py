@@ -1,0 +1,71 @@
+"""Migrations on a real database: down and up again, and the data migration of 0002."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from registry.db import migrate
+from registry.db.session import Database
+
+INSERT = text(
+    "INSERT INTO artifacts (id, type, name, source_url, source_key, readme, card, upstream, size,"
+    " bundle_sha256, bundle_size, version, created_at, updated_at)"
+    " VALUES (:i, :t, :i, 'u', :k, '', '{}', '{}', 0, :d, 0, 1, :n, :n)"
+)
+ROWS = [
+    (
+        "1",
+        "model",
+        "hf:hf_model:google-bert/bert-base-uncased@:",
+        "hf-model:google-bert/bert-base-uncased",
+    ),
+    (
+        "2",
+        "dataset",
+        "hf:hf_dataset:bookcorpus/bookcorpus@main:",
+        "hf-dataset:bookcorpus/bookcorpus",
+    ),
+    ("3", "code", "github:openai/whisper@v1:whisper", "github:openai/whisper"),
+    ("4", "model", "url:https://example.com/w.bin", None),
+]
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    migrate.upgrade(database)  # leave the worker's database fully migrated
+    database.dispose()
+
+
+def _to(db: Database, revision: str, direction: str) -> None:
+    cfg = migrate.alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, direction)(cfg, revision)
+
+
+def test_upgrade_to_0002_backfills_the_origins_of_older_artifacts(db: Database) -> None:
+    _to(db, "0001", "downgrade")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.engine.begin() as conn:
+        for ident, kind, key, _ in ROWS:
+            conn.execute(INSERT, {"i": ident, "t": kind, "k": key, "d": "0" * 64, "n": now})
+    _to(db, "head", "upgrade")
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, origin FROM artifacts")).all())
+    assert found == {ident: origin for ident, _, _, origin in ROWS}
+
+
+def test_every_migration_goes_down_and_up_again(db: Database) -> None:
+    _to(db, "base", "downgrade")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0
+    _to(db, "head", "upgrade")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM blob_epoch WHERE id = 1")).scalar() == 0

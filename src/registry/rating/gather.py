@@ -221,13 +221,15 @@ class Gatherer:
 
     def _pulls(self, full: str, raw: list[Any]) -> list[PullFact]:
         pulls = []
-        merged = [p for p in raw if p.get("merged_at")]
+        # Reviews cost one request per pull: fetch them for the newest merged pulls only.
+        merged = [p for p in raw if p.get("merged_at")][:_MAX_REVIEWED_PULLS]
+        to_review = {int(p.get("number") or 0) for p in merged}
         for p in raw:
             number = int(p.get("number") or 0)
             author = str((p.get("user") or {}).get("login") or "")
             approved = 0
             additions = int(p.get("additions") or 0)
-            if p in merged[:_MAX_REVIEWED_PULLS]:
+            if number in to_review:
                 reviews = self.github.get_json(
                     f"repos/{full}/pulls/{number}/reviews", f"reviews of #{number}"
                 )

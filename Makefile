@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 LOCK   := .venv.lock
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test lint typecheck unit integration functional e2e demo bench clean venv
+.PHONY: serve test lint typecheck infra-lint unit integration functional e2e demo bench clean venv
 
 venv: $(STAMP)
 
@@ -38,7 +38,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The deployment files, each by its own linter: the Dockerfile (warnings fail), the
+# Compose file and the CI workflows against their published schemas, the workflows'
+# security (zizmor, offline), the CloudFormation templates and the shell scripts.
+infra-lint: $(STAMP)
+	$(BIN)/hadolint --failure-threshold warning deploy/Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows
+	$(BIN)/cfn-lint deploy/aws/*.yaml
+	$(BIN)/shellcheck deploy/aws/*.sh
+
+test: lint typecheck infra-lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 unit: $(STAMP)

@@ -15,6 +15,7 @@ from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
+from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
 
 
@@ -53,38 +54,34 @@ def db_upgrade() -> None:
 
 
 @cli.command("serve", with_appcontext=False)
-def serve() -> None:
+@click.option("--host", help="Address to listen on (default: HOST, else 127.0.0.1).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: PORT, else 8080).",
+)
+def serve(host: str | None, port: int | None) -> None:
     """Migrate, seed the default admin, then run gunicorn on HOST:PORT."""
-    settings = _settings()
+    env = dict(os.environ)
+    # The options travel as HOST/PORT so the gunicorn config and the app, both of
+    # which read the environment, agree with what was asked for here.
+    if host is not None:
+        env["HOST"] = host
+    if port is not None:
+        env["PORT"] = str(port)
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _upgrade(settings)
     registry = build_registry(settings)
     registry.users.seed()
     registry.close()
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "registry.wsgi:app",
-        "--bind",
-        f"{settings.host}:{settings.port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(settings.workers),
-        "--threads",
-        str(settings.threads),
-        "--timeout",
-        str(settings.request_timeout_seconds),
-        "--graceful-timeout",
-        "30",
-        # One control socket per user would collide between registries on one host.
-        "--no-control-socket",
-        "--forwarded-allow-ips",
-        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-    ]
-    click.echo(f"registry listening on http://{settings.host}:{settings.port}", err=True)
-    os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
+    args = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
+    address = bind_address(settings.host, settings.port)
+    click.echo(f"registry listening on http://{address}", err=True)
+    os.execve(sys.executable, args, env)  # noqa: S606 - replaces this process with gunicorn
 
 
 @cli.command("create-user", with_appcontext=False)

@@ -7,6 +7,7 @@ configuration; everything else receives a `Settings`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,27 @@ def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str |
     return raw.strip()
 
 
+def _proxy_networks(env: Mapping[str, str], name: str, default: str) -> str:
+    """A comma list of proxy addresses or networks (or `*`), checked the way gunicorn
+    checks it, so a typo stops `registry serve` with the variable's name instead of
+    gunicorn's traceback."""
+    raw = _str(env, name, default) or default
+    entries = [part.strip() for part in raw.split(",") if part.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry)  # strict: 10.0.0.1/16 is a mistake, 10.0.0.0/16 is not
+        except ValueError as exc:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/16 "
+                f"(or be *), got {entry!r}"
+            ) from exc
+    if not entries:
+        raise SettingsError(f"{name} must name at least one address, network or *")
+    return ",".join(entries)
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -111,6 +133,11 @@ class Settings:
     workers: int = 2
     threads: int = 8
     request_timeout_seconds: int = 900
+    # Longer than an AWS load balancer's 60 s idle timeout: a balancer reusing a
+    # connection gunicorn had just closed would answer its client 502.
+    keepalive_seconds: int = 75
+    graceful_timeout_seconds: int = 30
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +231,9 @@ class Settings:
             workers=_int(e, "WEB_CONCURRENCY", 2, minimum=1),
             threads=_int(e, "WEB_THREADS", 8, minimum=1),
             request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),
+            keepalive_seconds=_int(e, "KEEPALIVE_SECONDS", 75, minimum=1),
+            graceful_timeout_seconds=_int(e, "GRACEFUL_TIMEOUT_SECONDS", 30, minimum=1),
+            forwarded_allow_ips=_proxy_networks(e, "FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         )
         settings.validate()
         return settings

@@ -30,11 +30,12 @@ class ServerProcess:
         self.port = int(env["PORT"])
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.argv = ["serve"]  # the `registry` command line after the program name
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "registry", "serve"],
+            [sys.executable, "-m", "registry", *self.argv],
             env={**os.environ, **self.env},
             stdout=out,
             stderr=subprocess.STDOUT,

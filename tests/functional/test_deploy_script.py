@@ -27,7 +27,7 @@ OUTPUTS = {
 }
 
 # One stand-in for every command: it records its argv and answers from a JSON state.
-FAKE = r'''
+FAKE = r"""
 import json, os, re, sys
 tool = os.path.basename(sys.argv[0]); args = sys.argv[1:]
 state_path = os.environ["FAKE_STATE"]
@@ -81,7 +81,7 @@ elif (service, verb) == ("ssm", "put-parameter"):
     state["tag"] = opt("--value"); save()
 else:
     sys.exit(f"the stand-in does not know: aws {' '.join(args)}")
-'''
+"""
 
 
 class Harness:

@@ -22,6 +22,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "aws" / "registry.ya
 UNSCOPABLE = {
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
+    "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeInstanceRefreshes",
     "elasticloadbalancing:DescribeTargetHealth",
 }

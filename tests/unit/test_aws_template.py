@@ -124,10 +124,13 @@ def test_http_is_redirected_to_https_when_there_is_a_certificate(
     template: dict[str, Any],
 ) -> None:
     listeners = _resources(template, "AWS::ElasticLoadBalancingV2::Listener")
-    redirect = listeners["HttpRedirectListener"]
-    assert redirect["Condition"] == listeners["HttpsListener"]["Condition"] == "UseHttps"
-    action = redirect["Properties"]["DefaultActions"][0]
-    assert action["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert listeners["HttpsListener"]["Condition"] == "UseHttps"
+    condition, with_https, without = listeners["HttpListener"]["Properties"]["DefaultActions"][0][
+        "Fn::If"
+    ]
+    assert condition == "UseHttps"
+    assert with_https["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert without["Type"] == "forward"
 
 
 def test_the_balancer_closes_idle_connections_before_gunicorn(template: dict[str, Any]) -> None:

@@ -26,6 +26,19 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+def _python(tmp_path: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """`python -m ...` in a scratch folder (the app creates its data folder there)."""
+    return subprocess.run(
+        [sys.executable, "-m", *argv],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.slow
 def test_host_and_port_options_win_over_the_environment(tmp_path: Path) -> None:
     ignored, wanted = free_port(), free_port()
@@ -53,15 +66,8 @@ def test_host_and_port_options_win_over_the_environment(tmp_path: Path) -> None:
 
 def test_gunicorn_reads_its_settings_from_the_environment(tmp_path: Path) -> None:
     env = _env(tmp_path, KEEPALIVE_SECONDS="91", WEB_THREADS="3", FORWARDED_ALLOW_IPS="10.0.0.0/16")
-    done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--print-config"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = _python(tmp_path, env, "gunicorn", "--config", GUNICORN_CONFIG, "--print-config")
+    assert done.returncode == 0, done.stderr
     lines = (line.partition("=") for line in done.stdout.splitlines())
     printed = {name.strip(): value.strip() for name, _, value in lines}
     assert printed["keepalive"] == "91"
@@ -85,15 +91,7 @@ def test_bad_settings_stop_serve_with_one_line(
     env = _env(tmp_path, **extra)
     for name in ("SECRET_KEY", "JWT_SECRET"):
         env.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "registry", *argv],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _python(tmp_path, env, "registry", *argv)
     assert done.returncode != 0
     assert says in done.stderr
     assert "Traceback" not in done.stderr

@@ -143,11 +143,11 @@ release() {
 }
 
 up() {
-  local args=() arg tag fresh=false count_given=false
+  local rest=() arg tag fresh=false count="" first
   for arg in "$@"; do
     case "$arg" in
-      InstanceCount=*) count_given=true ;;
-      *=*) ;;
+      InstanceCount=*) count=${arg#InstanceCount=} ;;
+      *=*) rest+=("$arg") ;;
       *) die "parameters look like Name=value, got '$arg'" ;;
     esac
   done
@@ -158,16 +158,18 @@ up() {
       *) die "a new stack needs AllowedCidr=<your network>/NN (your address: $(curl -fsS https://checkip.amazonaws.com 2>/dev/null || echo unknown)/32)" ;;
     esac
     # First without instances: the image repository must exist before the image.
-    for arg in "$@"; do
-      case "$arg" in InstanceCount=*) ;; *) args+=("$arg") ;; esac
-    done
     say "creating stack $STACK in $REGION (the database takes about 10 minutes)"
-    cfn_deploy InstanceCount=0 "${args[@]}"
+    cfn_deploy InstanceCount=0 "${rest[@]}"
   fi
   tag=$(image_tag)
   push_image "$tag"
-  args=("$@" "ImageTag=$tag")
-  if $fresh && ! $count_given; then args+=(InstanceCount=1); fi
+  local args=("$@" "ImageTag=$tag")
+  if $fresh; then
+    # A new database is migrated by the first instance alone; more join once it is up.
+    first=1
+    if [ "$count" = "0" ]; then first=0; fi
+    args=("${rest[@]}" "ImageTag=$tag" "InstanceCount=$first")
+  fi
   say "deploying stack $STACK with image $tag"
   local before
   before=$(running_fingerprint)
@@ -176,6 +178,11 @@ up() {
   # replaced; a change of size alone needs no replacement.
   if [ "${before%% *}" != "0" ] && [ "${before#* }" != "$(running_fingerprint | cut -d' ' -f2-)" ]; then
     rollout
+  fi
+  if $fresh && [ -n "$count" ] && [ "$count" != "$first" ]; then
+    wait_healthy
+    say "scaling to $count instances"
+    cfn_deploy "InstanceCount=$count"
   fi
   if [ "$(desired_capacity)" != "0" ]; then
     wait_healthy

@@ -155,6 +155,17 @@ def test_a_new_stack_is_created_without_instances_then_given_the_image(tmp_path:
     assert done.stdout.strip() == OUTPUTS["Url"]
 
 
+def test_a_new_stack_starts_with_one_instance_then_scales(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    done = harness.run("up", "InstanceCount=3", "AllowedCidr=203.0.113.0/24")
+    assert done.returncode == 0, done.stderr
+    assert harness.deploys() == [
+        {"InstanceCount": "0", "AllowedCidr": "203.0.113.0/24"},
+        {"AllowedCidr": "203.0.113.0/24", "ImageTag": TAG, "InstanceCount": "1"},
+        {"InstanceCount": "3"},
+    ]
+
+
 def test_a_new_stack_needs_the_allowed_network(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     done = harness.run("up")

@@ -27,6 +27,7 @@ from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
+from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestPolicy, IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
@@ -174,6 +175,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
     ingest.sweep_workdirs(_STALE_WORK)
+    downloads = DownloadService(db, blobs)
     return Registry(
         settings=settings,
         db=db,
@@ -193,11 +195,17 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
         ),
-        downloads=DownloadService(db, blobs),
+        downloads=downloads,
         janitor=BlobJanitor(db, blobs),
         ratings=ratings,
         lineage=LineageService(db, blobs, hf_endpoint=settings.hf_endpoint),
         licenses=LicenseCheckService(db, github, hf_endpoint=settings.hf_endpoint),
+        hub=HubMirrorService(
+            db,
+            downloads,
+            hf_endpoint=settings.hf_endpoint,
+            tree_page_size=settings.hub_tree_page_size,
+        ),
     )
 
 

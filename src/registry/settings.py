@@ -111,6 +111,7 @@ class Settings:
     workers: int = 2
     threads: int = 8
     request_timeout_seconds: int = 900
+    hub_tree_page_size: int = 1000
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +205,7 @@ class Settings:
             workers=_int(e, "WEB_CONCURRENCY", 2, minimum=1),
             threads=_int(e, "WEB_THREADS", 8, minimum=1),
             request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),
+            hub_tree_page_size=_int(e, "HUB_TREE_PAGE_SIZE", 1000, minimum=1),
         )
         settings.validate()
         return settings

@@ -8,6 +8,7 @@ from registry.db.session import Database
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
+from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
@@ -32,6 +33,7 @@ class Registry:
     ratings: RatingService
     lineage: LineageService
     licenses: LicenseCheckService
+    hub: HubMirrorService
 
     def close(self) -> None:
         self.db.dispose()

@@ -33,6 +33,7 @@ from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
+from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import DEFAULT_SECRET, Settings
 from registry.sources.base import Source, SourceKind
@@ -40,6 +41,8 @@ from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
 from registry.sources.huggingface import HuggingFaceSource
+from registry.sources.kaggle import KaggleSource
+from registry.sources.upload import UploadSource
 from registry.sources.url import UrlSource
 from registry.storage.blobs import BlobStore
 from registry.storage.local import LocalBlobStore
@@ -72,7 +75,20 @@ def make_sources(
             retries=settings.upstream_retries,
             deny_networks=settings.url_deny_networks,
         ),
+        SourceKind.KAGGLE: KaggleSource(
+            settings.kaggle_api_url,
+            settings.kaggle_username,
+            settings.kaggle_key,
+            timeout=settings.upstream_timeout_seconds,
+            retries=settings.upstream_retries,
+            max_bytes=settings.max_artifact_bytes,
+        ),
+        SourceKind.UPLOAD: UploadSource(_upload_staging(settings), settings.max_artifact_bytes),
     }
+
+
+def _upload_staging(settings: Settings) -> Path:
+    return settings.data_dir / "work" / "uploads"
 
 
 def _local_secret(settings: Settings) -> Settings:
@@ -206,6 +222,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             hf_endpoint=settings.hf_endpoint,
             tree_page_size=settings.hub_tree_page_size,
         ),
+        uploads=UploadService(ingest, _upload_staging(settings), settings.max_artifact_bytes),
     )
 
 

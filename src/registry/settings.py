@@ -112,6 +112,9 @@ class Settings:
     threads: int = 8
     request_timeout_seconds: int = 900
     hub_tree_page_size: int = 1000
+    kaggle_api_url: str = "https://www.kaggle.com/api/v1"
+    kaggle_username: str | None = None
+    kaggle_key: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -206,6 +209,11 @@ class Settings:
             threads=_int(e, "WEB_THREADS", 8, minimum=1),
             request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),
             hub_tree_page_size=_int(e, "HUB_TREE_PAGE_SIZE", 1000, minimum=1),
+            kaggle_api_url=(
+                _str(e, "KAGGLE_API_URL", "https://www.kaggle.com/api/v1") or ""
+            ).rstrip("/"),
+            kaggle_username=_str(e, "KAGGLE_USERNAME"),
+            kaggle_key=_str(e, "KAGGLE_KEY"),
         )
         settings.validate()
         return settings

@@ -15,6 +15,8 @@ EXAMPLES = [
     "https://huggingface.co/datasets/stanfordnlp/sst2",
     "https://github.com/google-research/bert",
     "https://github.com/openai/whisper",
+    "https://www.kaggle.com/datasets/uciml/iris",
+    "https://www.kaggle.com/datasets/hliang001/flickr2k",
 ]
 
 
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hf-port", type=int, default=8901)
     parser.add_argument("--github-port", type=int, default=8902)
     parser.add_argument("--files-port", type=int, default=8903)
+    parser.add_argument("--kaggle-port", type=int, default=8904)
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         hf_port=args.hf_port,
         github_port=args.github_port,
         files_port=args.files_port,
+        kaggle_port=args.kaggle_port,
         quiet=not args.verbose,
     )
     with upstream:

@@ -14,6 +14,7 @@ from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
+from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings
 from registry.storage.blobs import BlobStore
@@ -34,6 +35,7 @@ class Registry:
     lineage: LineageService
     licenses: LicenseCheckService
     hub: HubMirrorService
+    uploads: UploadService
 
     def close(self) -> None:
         self.db.dispose()

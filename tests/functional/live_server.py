@@ -1,5 +1,6 @@
 """The registry app on a real loopback HTTP server in a thread, for clients that need HTTP
-(huggingface_hub, transformers, the `hf` and `registry` commands)."""
+(huggingface_hub, transformers, the `hf` and `registry` commands); and the audit count
+those tests check."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from registry.db.models import AuditEventRow
+from registry.services.container import Registry
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -30,3 +35,15 @@ def serve(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def downloads(registry: Registry, artifact_id: str) -> int:
+    with registry.db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEventRow)
+                .where(AuditEventRow.action == "DOWNLOAD", AuditEventRow.artifact_id == artifact_id)
+            )
+            or 0
+        )

@@ -17,17 +17,16 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.db.models import ArtifactRow, AuditEventRow
+from registry.db.models import ArtifactRow
 from registry.domain.errors import NotFound, Unauthorized
 from registry.domain.models import User
 from registry.services.container import Registry
 from tests.conftest import BERT, BOOKCORPUS, GH_BERT, Api
 from tests.fakes import FakeUpstream
 from tests.functional.cutting_proxy import CuttingProxy
-from tests.functional.live_server import serve
+from tests.functional.live_server import downloads, serve
 
 REPO = "google-bert/bert-base-uncased"
 
@@ -36,18 +35,6 @@ REPO = "google-bert/bert-base-uncased"
 def hub(app: Flask) -> Iterator[str]:
     with serve(app) as base:
         yield f"{base}/hf"
-
-
-def downloads(registry: Registry, artifact_id: str) -> int:
-    with registry.db.read() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(AuditEventRow)
-                .where(AuditEventRow.action == "DOWNLOAD", AuditEventRow.artifact_id == artifact_id)
-            )
-            or 0
-        )
 
 
 def token(api: Api) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from flask import Flask
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub import constants as hf_constants
@@ -17,6 +18,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from openapi_spec_validator import validate
 from sqlalchemy.orm import Session
 
 from registry.db.models import ArtifactRow
@@ -217,3 +219,11 @@ def test_list_repo_files_follows_pages_over_http(api: Api, hub: str, registry: R
     registry.hub.tree_page_size = 2
     assert HfApi(endpoint=hub, token=token(api)).list_repo_files(REPO) == everything
     assert len(everything) == 7
+
+
+def test_the_served_openapi_documents_the_hub_api_and_uploads(api: Api) -> None:
+    spec = yaml.safe_load(api.client.get("/openapi.yaml").get_data(as_text=True))
+    validate(spec)
+    assert "/hf/{namespace}/{repo}/resolve/{revision}/{path}" in spec["paths"]
+    create = spec["paths"]["/artifact/{artifact_type}"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/zip", "multipart/form-data"} <= set(create)

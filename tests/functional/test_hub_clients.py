@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
+from huggingface_hub import HfApi, snapshot_download
 
 from tests.conftest import BERT, Api
 from tests.fakes import FakeUpstream
 from tests.fakes.hf_content import BERT_VOCAB
 from tests.functional.live_server import serve
+from tests.functional.server_process import ServerProcess, free_port
 
 REPO = "google-bert/bert-base-uncased"
 
@@ -91,3 +94,45 @@ def test_hf_download_command(
     missing = run([hf, "download", "acme/never-ingested"], hf_env)
     assert missing.returncode != 0
     assert "Repository not found" in missing.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_through_gunicorn_as_deployed(
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
+) -> None:
+    """`registry serve` (gunicorn, gthread): raw paths, streaming and ranges as in production."""
+    env = {
+        "PORT": str(free_port()),
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "HF_ENDPOINT": upstream.hf_endpoint,
+        "GITHUB_API_URL": upstream.github_api_url,
+        "BCRYPT_LOG_ROUNDS": "4",
+        "JWT_SECRET": "hub-test-jwt-secret-0123456789ab",
+        "SECRET_KEY": "hub-test-secret-key-0123456789ab",
+        "WEB_CONCURRENCY": "1",
+        "INGEST_POLICY": "none",
+        "HUB_TREE_PAGE_SIZE": "3",
+    }
+    server = ServerProcess(env, tmp_path / "server.log").start()
+    try:
+        token = server.token()
+        created = server.call("POST", "/artifact/model", token, json={"url": BERT})
+        assert created.status_code == 201, created.text
+        hub = f"{server.base}/hf"
+        client = HfApi(endpoint=hub, token=token)
+        files = client.list_repo_files(REPO, revision="refs/heads/main")  # an encoded "/"
+        assert len(files) == 7  # three pages of three
+        folder = snapshot_download(REPO, endpoint=hub, token=token, cache_dir=tmp_path / "c")
+        original = upstream.catalog.hf_repo(REPO)
+        assert original is not None
+        for path in Path(folder).iterdir():
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == original.file(path.name).sha256
+        url = f"{hub}/{REPO}/resolve/main/model.safetensors"
+        tail = requests.get(
+            url, headers={"Authorization": f"Bearer {token}", "Range": "bytes=-10"}, timeout=30
+        )
+        assert tail.status_code == 206 and len(tail.content) == 10
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ and files 404 RepoNotFound / RevisionNotFound / EntryNotFound.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -73,7 +73,9 @@ def hub(rest: str) -> Response:
         if cursor is not None:
             args = {**request.args.to_dict(), "cursor": cursor}
             query = "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
-            resp.headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+            # The raw path keeps an encoded revision ("refs%2Fheads%2Fmain") in one piece.
+            here = request.host_url.rstrip("/") + urlsplit(raw).path
+            resp.headers["Link"] = f'<{here}?{query}>; rel="next"'
         return resp
     if call.action == "paths-info":
         paths = request.form.getlist("paths")

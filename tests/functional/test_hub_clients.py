@@ -20,7 +20,7 @@ from tests.conftest import BERT, Api
 from tests.fakes import FakeUpstream
 from tests.fakes.hf_content import BERT_VOCAB
 from tests.functional.live_server import serve
-from tests.functional.server_process import ServerProcess, free_port
+from tests.functional.server_process import ServerProcess, server_env
 
 REPO = "google-bert/bert-base-uncased"
 
@@ -102,19 +102,7 @@ def test_through_gunicorn_as_deployed(
     tmp_path: Path, database_url: str, upstream: FakeUpstream
 ) -> None:
     """`registry serve` (gunicorn, gthread): raw paths, streaming and ranges as in production."""
-    env = {
-        "PORT": str(free_port()),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url,
-        "HF_ENDPOINT": upstream.hf_endpoint,
-        "GITHUB_API_URL": upstream.github_api_url,
-        "BCRYPT_LOG_ROUNDS": "4",
-        "JWT_SECRET": "hub-test-jwt-secret-0123456789ab",
-        "SECRET_KEY": "hub-test-secret-key-0123456789ab",
-        "WEB_CONCURRENCY": "1",
-        "INGEST_POLICY": "none",
-        "HUB_TREE_PAGE_SIZE": "3",
-    }
+    env = server_env(tmp_path / "data", database_url, upstream, HUB_TREE_PAGE_SIZE="3")
     server = ServerProcess(env, tmp_path / "server.log").start()
     try:
         token = server.token()

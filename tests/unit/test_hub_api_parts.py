@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -193,6 +194,9 @@ def test_paths_info_and_info_shapes() -> None:
     }
     assert "config" not in info  # absent properties are left out, not null
     assert set(hub_views.info(repo, blobs=False, expand=["sha"])) == {"_id", "id", "sha"}
+    by_id = replace(repo, repo_id="artifacts/42", upstream={"kind": "github"})
+    plain = hub_views.info(by_id, blobs=False, expand=[])
+    assert "author" not in plain and plain["sha"] == "a" * 40 and "pipeline_tag" not in plain
 
 
 def _candidate(seq: int, commit: str, revision: str | None, subpath: str | None) -> _Candidate:

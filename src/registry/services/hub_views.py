@@ -219,7 +219,8 @@ def info(repo: HubRepo, *, blobs: bool, expand: list[str]) -> dict[str, Any]:
 
 
 def _author(repo_id: str) -> str | None:
-    return repo_id.split("/", 1)[0] if "/" in repo_id else None
+    owner, _, rest = repo_id.partition("/")
+    return owner if rest and owner != "artifacts" else None
 
 
 def _sibling(f: ArtifactFile, blobs: bool) -> dict[str, Any]:

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         for download in upstream.catalog.downloads:
             if download.fault is None:
                 print(f"  {upstream.files_url}{download.path}")
+        pages = [d.path for d in upstream.catalog.downloads if d.fault == "web-page"]
+        print("\nWeb pages, refused with 400: " + ", ".join(upstream.files_url + p for p in pages))
         print("\nFault repos: huggingface.co/fault/server-error, fault/slow-download,")
         print("fault/unsafe-names; github.com/fault/zip-slip, fault/server-error.")
         print("\nPress Ctrl-C to stop.", flush=True)

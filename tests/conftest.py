@@ -27,6 +27,7 @@ from registry.db.session import Database
 from registry.services.container import Registry
 from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
 from tests.fakes import FakeUpstream
+from tests.fakes.kaggle_content import KAGGLE_KEY, KAGGLE_USERNAME
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
@@ -125,6 +126,9 @@ def make_settings(
         database_url=database_url,
         hf_endpoint=upstream.hf_endpoint,
         github_api_url=upstream.github_api_url,
+        kaggle_api_url=upstream.kaggle_api_url,
+        kaggle_username=KAGGLE_USERNAME,
+        kaggle_key=KAGGLE_KEY,
         bcrypt_log_rounds=4,
         jwt_secret="test-jwt-secret-0123456789abcdef",
         secret_key="test-secret-key-0123456789abcdef",

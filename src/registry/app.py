@@ -27,11 +27,13 @@ from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
+from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestPolicy, IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
+from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import DEFAULT_SECRET, Settings
 from registry.sources.base import Source, SourceKind
@@ -39,6 +41,8 @@ from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
 from registry.sources.huggingface import HuggingFaceSource
+from registry.sources.kaggle import KaggleSource
+from registry.sources.upload import UploadSource
 from registry.sources.url import UrlSource
 from registry.storage.blobs import BlobStore
 from registry.storage.local import LocalBlobStore
@@ -71,7 +75,20 @@ def make_sources(
             retries=settings.upstream_retries,
             deny_networks=settings.url_deny_networks,
         ),
+        SourceKind.KAGGLE: KaggleSource(
+            settings.kaggle_api_url,
+            settings.kaggle_username,
+            settings.kaggle_key,
+            timeout=settings.upstream_timeout_seconds,
+            retries=settings.upstream_retries,
+            max_bytes=settings.max_artifact_bytes,
+        ),
+        SourceKind.UPLOAD: UploadSource(_upload_staging(settings), settings.max_artifact_bytes),
     }
+
+
+def _upload_staging(settings: Settings) -> Path:
+    return settings.data_dir / "work" / "uploads"
 
 
 def _local_secret(settings: Settings) -> Settings:
@@ -174,6 +191,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
     ingest.sweep_workdirs(_STALE_WORK)
+    downloads = DownloadService(db, blobs)
     return Registry(
         settings=settings,
         db=db,
@@ -193,11 +211,18 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
         ),
-        downloads=DownloadService(db, blobs),
+        downloads=downloads,
         janitor=BlobJanitor(db, blobs),
         ratings=ratings,
         lineage=LineageService(db, blobs, hf_endpoint=settings.hf_endpoint),
         licenses=LicenseCheckService(db, github, hf_endpoint=settings.hf_endpoint),
+        hub=HubMirrorService(
+            db,
+            downloads,
+            hf_endpoint=settings.hf_endpoint,
+            tree_page_size=settings.hub_tree_page_size,
+        ),
+        uploads=UploadService(ingest, _upload_staging(settings), settings.max_artifact_bytes),
     )
 
 

@@ -1,4 +1,4 @@
-"""The `registry` command: serve, db upgrade, create-user, gc, rate."""
+"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, pull, push."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import click
 from flask.cli import FlaskGroup
 
 from registry.app import build_registry, create_app
+from registry.cli_remote import login, pull, push
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
@@ -159,6 +160,10 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
         registry.close()
     if failures:
         sys.exit(1)
+
+
+for _command in (login, pull, push):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -138,6 +138,10 @@ class Settings:
     keepalive_seconds: int = 75
     graceful_timeout_seconds: int = 30
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    hub_tree_page_size: int = 1000
+    kaggle_api_url: str = "https://www.kaggle.com/api/v1"
+    kaggle_username: str | None = None
+    kaggle_key: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -234,6 +238,12 @@ class Settings:
             keepalive_seconds=_int(e, "KEEPALIVE_SECONDS", 75, minimum=1),
             graceful_timeout_seconds=_int(e, "GRACEFUL_TIMEOUT_SECONDS", 30, minimum=1),
             forwarded_allow_ips=_proxy_networks(e, "FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+            hub_tree_page_size=_int(e, "HUB_TREE_PAGE_SIZE", 1000, minimum=1),
+            kaggle_api_url=(
+                _str(e, "KAGGLE_API_URL", "https://www.kaggle.com/api/v1") or ""
+            ).rstrip("/"),
+            kaggle_username=_str(e, "KAGGLE_USERNAME"),
+            kaggle_key=_str(e, "KAGGLE_KEY"),
         )
         settings.validate()
         return settings

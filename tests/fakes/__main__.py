@@ -15,6 +15,8 @@ EXAMPLES = [
     "https://huggingface.co/datasets/stanfordnlp/sst2",
     "https://github.com/google-research/bert",
     "https://github.com/openai/whisper",
+    "https://www.kaggle.com/datasets/uciml/iris",
+    "https://www.kaggle.com/datasets/hliang001/flickr2k",
 ]
 
 
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hf-port", type=int, default=8901)
     parser.add_argument("--github-port", type=int, default=8902)
     parser.add_argument("--files-port", type=int, default=8903)
+    parser.add_argument("--kaggle-port", type=int, default=8904)
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         hf_port=args.hf_port,
         github_port=args.github_port,
         files_port=args.files_port,
+        kaggle_port=args.kaggle_port,
         quiet=not args.verbose,
     )
     with upstream:
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         for download in upstream.catalog.downloads:
             if download.fault is None:
                 print(f"  {upstream.files_url}{download.path}")
+        pages = [d.path for d in upstream.catalog.downloads if d.fault == "web-page"]
+        print("\nWeb pages, refused with 400: " + ", ".join(upstream.files_url + p for p in pages))
         print("\nFault repos: huggingface.co/fault/server-error, fault/slow-download,")
         print("fault/unsafe-names; github.com/fault/zip-slip, fault/server-error.")
         print("\nPress Ctrl-C to stop.", flush=True)

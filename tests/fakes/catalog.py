@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from .family_content import family_github_repos, family_hf_repos
 from .github_content import github_repos
 from .hf_content import hf_repos
+from .kaggle_content import FakeKaggleDataset, kaggle_datasets
 from .records import (
     CHUNK_SIZE,
     FAULT_NOT_FOUND,
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
+    FAULT_WEB_PAGE,
     FakeCommit,
     FakeDownload,
     FakeFile,
@@ -37,6 +39,7 @@ __all__ = [
     "FAULT_NOT_FOUND",
     "FAULT_SERVER_ERROR",
     "FAULT_SLOW_DOWNLOAD",
+    "FAULT_WEB_PAGE",
     "Catalog",
     "FakeCommit",
     "FakeDownload",
@@ -61,6 +64,7 @@ class Catalog:
     hf_repos: list[FakeHfRepo] = field(default_factory=list)
     github_repos: list[FakeGitHubRepo] = field(default_factory=list)
     downloads: list[FakeDownload] = field(default_factory=list)
+    kaggle_datasets: list[FakeKaggleDataset] = field(default_factory=list)
     # Legacy one-segment ids the Hub redirects to their organisation's repo.
     aliases: dict[tuple[str, str], str] = field(
         default_factory=lambda: {
@@ -79,6 +83,10 @@ class Catalog:
         # GitHub treats owner and repo names case-insensitively.
         wanted = f"{owner}/{name}".lower()
         return next((r for r in self.github_repos if r.full_name.lower() == wanted), None)
+
+    def kaggle_dataset(self, ref: str) -> FakeKaggleDataset | None:
+        # Kaggle treats owner and dataset slugs case-insensitively.
+        return next((d for d in self.kaggle_datasets if d.ref.lower() == ref.lower()), None)
 
     def download(self, path: str) -> FakeDownload | None:
         return next((d for d in self.downloads if d.path == path), None)
@@ -111,6 +119,18 @@ def _downloads() -> list[FakeDownload]:
         FakeDownload(
             "/files/evil.zip", content=evil, content_type="application/zip", filename="evil.zip"
         ),
+        FakeDownload(
+            "/files/page",
+            content=b"<!DOCTYPE html>\n<html><body>Download page</body></html>\n",
+            content_type="text/html; charset=utf-8",
+            fault=FAULT_WEB_PAGE,
+        ),
+        FakeDownload(
+            "/files/disguised-page.bin",
+            content=b"\n  <html><head><title>Sign in</title></head></html>\n",
+            content_type="application/octet-stream",
+            fault=FAULT_WEB_PAGE,
+        ),
         FakeDownload("/files/error", content=b"", fault=FAULT_SERVER_ERROR),
         FakeDownload("/files/notfound", content=b"", fault=FAULT_NOT_FOUND),
     ]
@@ -122,4 +142,5 @@ def default_catalog() -> Catalog:
         hf_repos=hf_repos() + family_hf_repos(),
         github_repos=github_repos() + family_github_repos(),
         downloads=_downloads(),
+        kaggle_datasets=kaggle_datasets(),
     )

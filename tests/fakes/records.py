@@ -27,6 +27,7 @@ CHUNK_SIZE: Final = 1 << 20
 FAULT_SERVER_ERROR: Final = "server-error"  # every request for the record answers 500
 FAULT_SLOW_DOWNLOAD: Final = "slow-download"  # LFS bodies stall half-way until released
 FAULT_NOT_FOUND: Final = "not-found"  # the plain file server answers 404
+FAULT_WEB_PAGE: Final = "web-page"  # served as it is: an HTML page where a file should be
 
 # Suffixes the Hub's default .gitattributes routes through LFS (abridged).
 LFS_SUFFIXES: Final = frozenset(

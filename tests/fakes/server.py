@@ -12,6 +12,8 @@ from .catalog import Catalog, default_catalog
 from .files import FilesApp
 from .github import GitHubApp
 from .hub import HubApp
+from .kaggle import KaggleApp
+from .kaggle_content import KAGGLE_KEY, KAGGLE_USERNAME
 from .wsgi import FakeApp, RequestLog
 
 
@@ -23,7 +25,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class FakeUpstream:
-    """The fake Hugging Face Hub, GitHub API and file server, as one context manager.
+    """The fake Hugging Face Hub, GitHub API, file server and Kaggle API, as one context manager.
 
     >>> with FakeUpstream() as upstream:
     ...     HfApi(endpoint=upstream.hf_endpoint).model_info("google-bert/bert-base-uncased")
@@ -40,6 +42,7 @@ class FakeUpstream:
         hf_port: int = 0,
         github_port: int = 0,
         files_port: int = 0,
+        kaggle_port: int = 0,
         slow_timeout: float = 60.0,
         quiet: bool = True,
     ) -> None:
@@ -49,7 +52,13 @@ class FakeUpstream:
         self.hub = HubApp(self.catalog, release_slow=self.release_slow, slow_timeout=slow_timeout)
         self.github = GitHubApp(self.catalog)
         self.files = FilesApp(self.catalog)
-        self._ports = {"hub": hf_port, "github": github_port, "files": files_port}
+        self.kaggle = KaggleApp(self.catalog)
+        self._ports = {
+            "hub": hf_port,
+            "github": github_port,
+            "files": files_port,
+            "kaggle": kaggle_port,
+        }
         self._quiet = quiet
         self._servers: dict[str, BaseWSGIServer] = {}
         self._threads: list[threading.Thread] = []
@@ -59,7 +68,12 @@ class FakeUpstream:
     def start(self) -> FakeUpstream:
         if self._servers:
             return self
-        apps: dict[str, FakeApp] = {"hub": self.hub, "github": self.github, "files": self.files}
+        apps: dict[str, FakeApp] = {
+            "hub": self.hub,
+            "github": self.github,
+            "files": self.files,
+            "kaggle": self.kaggle,
+        }
         handler = _QuietHandler if self._quiet else WSGIRequestHandler
         try:
             for name, app in apps.items():
@@ -125,9 +139,20 @@ class FakeUpstream:
         """Base URL of the plain file server; downloads live under ``/files/``."""
         return self._url("files")
 
+    @property
+    def kaggle_api_url(self) -> str:
+        """Base URL to use as ``KAGGLE_API_URL`` (like ``https://www.kaggle.com/api/v1``)."""
+        return self._url("kaggle") + "/api/v1"
+
     def env(self) -> dict[str, str]:
         """Environment variables that point the registry at the fakes."""
-        return {"HF_ENDPOINT": self.hf_endpoint, "GITHUB_API_URL": self.github_api_url}
+        return {
+            "HF_ENDPOINT": self.hf_endpoint,
+            "GITHUB_API_URL": self.github_api_url,
+            "KAGGLE_API_URL": self.kaggle_api_url,
+            "KAGGLE_USERNAME": KAGGLE_USERNAME,
+            "KAGGLE_KEY": KAGGLE_KEY,
+        }
 
     # ---- request logs ---------------------------------------------------------------------
 
@@ -143,6 +168,11 @@ class FakeUpstream:
     def files_requests(self) -> RequestLog:
         return self.files.requests_seen
 
+    @property
+    def kaggle_requests(self) -> RequestLog:
+        return self.kaggle.requests_seen
+
     def clear_logs(self) -> None:
-        for log in (self.hf_requests, self.github_requests, self.files_requests):
+        logs = (self.hf_requests, self.github_requests, self.files_requests, self.kaggle_requests)
+        for log in logs:
             log.clear()

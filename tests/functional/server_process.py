@@ -15,6 +15,26 @@ from typing import Any
 import requests
 
 from tests.conftest import ADMIN
+from tests.fakes import FakeUpstream
+
+
+def server_env(
+    data_dir: Path, database_url: str, upstream: FakeUpstream, **extra: str
+) -> dict[str, str]:
+    """The environment of a test server: the fakes as upstreams, quick hashing, one worker."""
+    return {
+        "PORT": str(free_port()),
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "HF_ENDPOINT": upstream.hf_endpoint,
+        "GITHUB_API_URL": upstream.github_api_url,
+        "BCRYPT_LOG_ROUNDS": "4",
+        "JWT_SECRET": "server-test-jwt-secret-0123456789",
+        "SECRET_KEY": "server-test-secret-key-0123456789",
+        "WEB_CONCURRENCY": "1",
+        "INGEST_POLICY": "none",
+        **extra,
+    }
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ import requests
 
 from tests.conftest import BERT
 from tests.fakes import FakeUpstream
-from tests.functional.server_process import ServerProcess, free_port
+from tests.functional.server_process import ServerProcess, server_env
 
 SLOW = "https://huggingface.co/fault/slow-download"
 
@@ -25,20 +25,9 @@ SLOW = "https://huggingface.co/fault/slow-download"
 def test_kill_during_ingest_leaves_no_trace(
     tmp_path: Path, database_url: str, upstream: FakeUpstream
 ) -> None:
-    env = {
-        "PORT": str(free_port()),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url,
-        "HF_ENDPOINT": upstream.hf_endpoint,
-        "GITHUB_API_URL": upstream.github_api_url,
-        "BCRYPT_LOG_ROUNDS": "4",
-        "JWT_SECRET": "crash-test-jwt-secret-0123456789",
-        "SECRET_KEY": "crash-test-secret-key-0123456789",
-        "WEB_CONCURRENCY": "1",
-        "TOKEN_MAX_USES": "0",
-        "UPSTREAM_RETRIES": "0",
-        "INGEST_POLICY": "none",
-    }
+    env = server_env(
+        tmp_path / "data", database_url, upstream, TOKEN_MAX_USES="0", UPSTREAM_RETRIES="0"
+    )
     server = ServerProcess(env, tmp_path / "server.log").start()
     upstream.release_slow.clear()
     upstream.hub.slow_stalled.clear()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.api import artifacts, download, system
+from registry.api import artifacts, download, hub, system
 from registry.api.errors import register_error_handlers
 
 
 def register_api(app: Flask) -> None:
-    for bp in (artifacts.bp, download.bp, system.admin, system.public):
+    for bp in (artifacts.bp, download.bp, hub.bp, system.admin, system.public):
         app.register_blueprint(bp)
     register_error_handlers(app)

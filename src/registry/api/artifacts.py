@@ -23,6 +23,7 @@ from registry.api.schemas import (
     LicenseCheckIn,
     metadata_list,
 )
+from registry.api.uploads import is_upload, upload
 from registry.db.repositories import NameQuery
 from registry.domain.errors import BadRequest
 
@@ -69,8 +70,11 @@ def enumerate_artifacts() -> Response:
 @bp.post("/artifact/<type_name>")
 def create_artifact(type_name: str) -> tuple[Response, int]:
     kind = artifact_type(type_name)
-    data = parse(ArtifactDataIn, json_body())
-    artifact = registry().ingest.create(kind, data.url, data.name, caller())
+    if is_upload():
+        artifact = upload(kind)
+    else:
+        data = parse(ArtifactDataIn, json_body())
+        artifact = registry().ingest.create(kind, data.url, data.name, caller())
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json")), 201
 
 

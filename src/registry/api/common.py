@@ -21,10 +21,22 @@ def registry() -> Registry:
     return reg
 
 
+def request_token() -> str | None:
+    """The token a request carries, in X-Authorization or as Authorization's credential.
+
+    Clients that send a configured token as `Authorization: Bearer <token>` (HF_TOKEN)
+    send `Bearer bearer <jwt>` when the token kept its "bearer " prefix: one prefix
+    is dropped here and the token parser drops the other.
+    """
+    value = request.headers.get("X-Authorization") or request.headers.get("Authorization")
+    if value and value[:7].lower() == "bearer " and value[7:].lstrip()[:7].lower() == "bearer ":
+        value = value[7:].lstrip()
+    return value
+
+
 def authenticate_request() -> None:
     """before_request hook of every protected blueprint: 403 without a valid token."""
-    header = request.headers.get("X-Authorization") or request.headers.get("Authorization")
-    g.principal = registry().users.principal(header)
+    g.principal = registry().users.principal(request_token())
 
 
 def principal() -> Principal:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from registry.api.common import artifact_id, authenticate_request, caller, registry
-from registry.domain.errors import RangeNotSatisfiable
+from registry.api.ranges import is_new_transfer, not_modified, ranged_response
 from registry.services.download import parse_parts
 
 bp = Blueprint("download", __name__)
@@ -24,10 +24,6 @@ def _disposition(name: str, suffix: str) -> str:
     )
 
 
-def _not_modified(etag: str) -> bool:
-    return request.if_none_match.contains(etag) or request.if_none_match.star_tag
-
-
 @bp.get("/download/<id_>")
 def download(id_: str) -> Response:
     service = registry().downloads
@@ -41,7 +37,7 @@ def download(id_: str) -> Response:
             "Cache-Control": "private, no-cache",
             "Accept-Ranges": "none",
         }
-        if _not_modified(chosen.etag):
+        if not_modified(chosen.etag):
             return Response(status=304, headers=headers)
         return Response(
             service.stream_parts(chosen),
@@ -50,31 +46,19 @@ def download(id_: str) -> Response:
             direct_passthrough=True,
         )
 
-    bundle = service.bundle(artifact_id(id_), caller())
+    bundle = service.bundle(artifact_id(id_), caller(), record=is_new_transfer())
     headers = {
         "ETag": f'"{bundle.sha256}"',
-        "Accept-Ranges": "bytes",
         "Content-Disposition": _disposition(bundle.name, ""),
         "Cache-Control": "private, no-cache",
     }
-    if _not_modified(bundle.sha256):
-        return Response(status=304, headers=headers)
-    start, end, status = 0, bundle.size - 1, 200
-    rng = request.range
-    if_range = request.headers.get("If-Range")
-    if rng is not None and (if_range is None or if_range.strip() == f'"{bundle.sha256}"'):
-        span = rng.range_for_length(bundle.size)
-        if span is None and len(rng.ranges) == 1:
-            raise RangeNotSatisfiable(
-                f"the range {request.headers.get('Range')} lies outside the "
-                f"{bundle.size}-byte bundle",
-                size=bundle.size,
-            )
-        if span is not None:  # several ranges at once are answered with the whole body
-            start, end, status = span[0], span[1] - 1, 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{bundle.size}"
-    headers["Content-Length"] = str(end - start + 1)
-    body = service.read(bundle.sha256, start, end) if bundle.size else iter([b""])
-    return Response(
-        body, status=status, mimetype="application/zip", headers=headers, direct_passthrough=True
+    if not_modified(bundle.sha256):
+        return Response(status=304, headers={**headers, "Accept-Ranges": "bytes"})
+    return ranged_response(
+        bundle.size,
+        bundle.sha256,
+        "bundle",
+        lambda start, end: service.read(bundle.sha256, start, end),
+        headers=headers,
+        mimetype="application/zip",
     )

@@ -61,6 +61,10 @@ def to_artifact(row: ArtifactRow) -> Artifact:
     )
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class ArtifactRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -85,6 +89,28 @@ class ArtifactRepository:
                 ArtifactRow.type == type_.value, ArtifactRow.source_key == source_key
             )
         ).first()
+
+    def by_origins(self, type_: ArtifactType, origins: Iterable[str]) -> list[ArtifactRow]:
+        """Artifacts of `type_` ingested from any of the upstream identities `origins`."""
+        wanted = sorted(set(origins))
+        if not wanted:
+            return []
+        stmt = (
+            select(ArtifactRow)
+            .where(ArtifactRow.type == type_.value, ArtifactRow.origin.in_(wanted))
+            .order_by(ArtifactRow.seq)
+        )
+        return list(self.s.scalars(stmt))
+
+    def by_origin_name(self, type_: ArtifactType, prefix: str, name: str) -> list[ArtifactRow]:
+        """Artifacts whose origin is `{prefix}:{anything}/{name}` (a repo of that name)."""
+        pattern = f"{prefix}:%/{_escape_like(name)}"
+        stmt = (
+            select(ArtifactRow)
+            .where(ArtifactRow.type == type_.value, ArtifactRow.origin.like(pattern, escape="\\"))
+            .order_by(ArtifactRow.seq)
+        )
+        return list(self.s.scalars(stmt))
 
     def page(
         self, queries: Sequence[NameQuery], after_seq: int, limit: int

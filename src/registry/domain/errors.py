@@ -91,3 +91,21 @@ class StorageUnavailable(RegistryError):
 
     status = 503
     code = "storage_unavailable"
+
+
+class RepoNotFound(NotFound):
+    """The Hub-compatible API has no repository by that id (for this caller)."""
+
+    code = "repo_not_found"
+
+
+class RevisionNotFound(NotFound):
+    """The repository exists, but not at that revision."""
+
+    code = "revision_not_found"
+
+
+class EntryNotFound(NotFound):
+    """The repository and revision exist, but hold no file or folder at that path."""
+
+    code = "entry_not_found"

@@ -8,11 +8,13 @@ from registry.db.session import Database
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
+from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
+from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings
 from registry.storage.blobs import BlobStore
@@ -32,6 +34,8 @@ class Registry:
     ratings: RatingService
     lineage: LineageService
     licenses: LicenseCheckService
+    hub: HubMirrorService
+    uploads: UploadService
 
     def close(self) -> None:
         self.db.dispose()

@@ -18,6 +18,8 @@ class SourceKind(StrEnum):
     HF_DATASET = "hf_dataset"
     GITHUB = "github"
     URL = "url"
+    KAGGLE = "kaggle"
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,28 @@ class HuggingFaceSource:
             for s in (info.siblings or [])
         ]
 
+    def legacy_id(self, ref: SourceRef, info: Any) -> str | None:
+        """The one-segment id the Hub also answers to for this repo ("bert-base-uncased"
+        for google-bert/bert-base-uncased), asked of the Hub itself; None when there is none.
+
+        Kept in the upstream snapshot, so code that still names the legacy id finds
+        the stored repo through the registry's Hub-compatible API, without guessing.
+        """
+        canonical = str(getattr(info, "id", "") or "")
+        if "/" not in canonical:
+            return None
+        if ref.repo_id and "/" not in ref.repo_id:
+            return ref.repo_id  # ingested through the legacy id
+        name = canonical.split("/", 1)[1]
+        try:
+            if ref.kind is SourceKind.HF_DATASET:
+                other: Any = self.api.dataset_info(name, timeout=self.timeout)
+            else:
+                other = self.api.model_info(name, timeout=self.timeout)
+        except Exception:  # no such id (the usual case), or the hub is unreachable
+            return None
+        return name if str(getattr(other, "id", "")) == canonical else None
+
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         info = self._info(ref)
         sha = str(info.sha or ref.revision or "main")
@@ -192,7 +214,10 @@ class HuggingFaceSource:
             files=staged,
             readme=readme,
             card=card,
-            upstream=_snapshot(info, ref, remote, artifact_type),
+            upstream={
+                **_snapshot(info, ref, remote, artifact_type),
+                "legacy_id": self.legacy_id(ref, info),
+            },
         )
 
 

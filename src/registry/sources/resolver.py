@@ -7,6 +7,7 @@ mirror's URLs can be ingested as they are.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from registry.domain.errors import BadRequest
@@ -16,6 +17,10 @@ from registry.sources.safety import safe_relpath
 
 HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 GITHUB_HOSTS = {"github.com", "www.github.com"}
+KAGGLE_HOSTS = {"kaggle.com", "www.kaggle.com"}
+# An uploaded zip has no URL; it is named by its digest: "upload:sha256:<hex>".
+UPLOAD_PREFIX = "upload:sha256:"
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _MAX_URL = 2048
 _REPO_SUFFIXES = {"tree", "blob", "resolve", "raw", "commit", "commits", "discussions", "files"}
 
@@ -30,6 +35,8 @@ def parse_source_url(url: str, artifact_type: ArtifactType, hf_endpoint: str) ->
     url = url.strip()
     if len(url) > _MAX_URL:
         raise BadRequest(f"url is longer than {_MAX_URL} characters")
+    if url.startswith(UPLOAD_PREFIX):
+        return upload_ref(url[len(UPLOAD_PREFIX) :])
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError on a malformed port
@@ -45,7 +52,48 @@ def parse_source_url(url: str, artifact_type: ArtifactType, hf_endpoint: str) ->
         return _huggingface(url, segments, artifact_type)
     if parts.hostname.lower() in GITHUB_HOSTS:
         return _github(url, segments)
+    if parts.hostname.lower() in KAGGLE_HOSTS:
+        return _kaggle(url, segments, artifact_type)
     return _plain(url)
+
+
+def upload_ref(digest: str, name: str = "upload") -> SourceRef:
+    """The source of an uploaded zip, named by the sha256 of its bytes."""
+    if not _DIGEST.match(digest):
+        raise BadRequest(f"{UPLOAD_PREFIX}{digest} does not name an upload (a sha256 in hex)")
+    url = UPLOAD_PREFIX + digest
+    return SourceRef(kind=SourceKind.UPLOAD, url=url, key=url, default_name=name)
+
+
+def _kaggle(url: str, segments: list[str], artifact_type: ArtifactType) -> SourceRef:
+    """https://www.kaggle.com/datasets/{owner}/{name}[/versions/{n}] (other tabs ignored)."""
+    if len(segments) < 3 or segments[0] != "datasets":
+        raise BadRequest(
+            "only Kaggle datasets can be ingested, e.g. https://www.kaggle.com/datasets/owner/name"
+        )
+    if artifact_type is not ArtifactType.DATASET:
+        raise BadRequest(
+            f"{url} is a Kaggle dataset; ingest it as type 'dataset' (POST /artifact/dataset)"
+        )
+    owner, name = segments[1], segments[2]
+    for piece in (owner, name):
+        if not piece or piece in {".", ".."} or not all(c.isalnum() or c in "-_." for c in piece):
+            raise BadRequest(f"{owner}/{name} is not a valid Kaggle dataset")
+    rest = segments[3:]
+    version = None
+    if len(rest) >= 2 and rest[0] == "versions":
+        if not rest[1].isdigit():
+            raise BadRequest(f"Kaggle dataset versions are numbers, not {rest[1]!r}")
+        version = rest[1]
+    repo_id = f"{owner}/{name}"
+    return SourceRef(
+        kind=SourceKind.KAGGLE,
+        url=url,
+        key=f"kaggle:{repo_id.lower()}@{version or ''}",
+        default_name=name,
+        repo_id=repo_id,
+        revision=version,
+    )
 
 
 def _split_repo(segments: list[str]) -> tuple[str, list[str]]:

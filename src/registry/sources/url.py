@@ -32,6 +32,24 @@ _FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+_WEB_PAGE_TYPES = {"text/html", "application/xhtml+xml"}
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+
+
+def _starts_like_html(path: Path) -> bool:
+    """Sniff a file served under another type: a web page starts with an HTML tag."""
+    with path.open("rb") as fh:
+        head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(_HTML_STARTS)
+
+
+def _web_page(url: str, what: str) -> BadRequest:
+    return BadRequest(
+        f"{url} serves a web page ({what}), not a file or an archive; give the URL of "
+        "the download itself (a direct link to the file or zip)"
+    )
+
+
 class UrlSource:
     def __init__(
         self,
@@ -98,8 +116,12 @@ class UrlSource:
         with resp:
             name = self._filename(resp, resp.url or ref.url)
             content_type = resp.headers.get("Content-Type", "")
+            if content_type.split(";")[0].strip().lower() in _WEB_PAGE_TYPES:
+                raise _web_page(ref.url, content_type)
             download = workdir / "download"
             stream_to_file(resp, download, self.max_bytes, ref.url)
+        if _starts_like_html(download):
+            raise _web_page(ref.url, "HTML")
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
         if zipfile.is_zipfile(download):
             files = extract_zip(

@@ -105,6 +105,28 @@ def test_pagination_follows_the_offset_header_to_the_end(
     assert pages == 3
 
 
+def test_an_offset_held_across_deletes_does_not_skip_a_new_artifact(
+    make_api: MakeApi, upstream: FakeUpstream
+) -> None:
+    api, _ = make_api(page_size=2)
+    first, second, third = (
+        api.ingest("model", f"{upstream.files_url}/files/weights.bin?v={i}", name=f"w{i}")[
+            "metadata"
+        ]
+        for i in range(3)
+    )
+    page = api.enumerate([{"name": "*"}])
+    assert page.get_json() == [first, second]
+    held = page.headers["offset"]
+    # The two newest go away, and a new artifact arrives before the client comes back.
+    for gone in (second, third):
+        assert api.call("DELETE", f"/artifacts/model/{gone['id']}").status_code == 200
+    late = api.ingest("model", f"{upstream.files_url}/files/weights.bin?v=late", name="late")
+    rest = api.enumerate([{"name": "*"}], held)
+    assert rest.get_json() == [late["metadata"]]
+    assert "offset" not in rest.headers
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

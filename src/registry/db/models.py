@@ -74,10 +74,14 @@ class ArtifactRow(Base):
         # enforced by the database so two concurrent ingests cannot both win.
         UniqueConstraint("type", "source_key", name="uq_artifacts_type_source"),
         Index("ix_artifacts_name", "name"),
+        # Without AUTOINCREMENT SQLite hands the largest deleted `seq` to the next
+        # insert, and a client holding that value as its offset would skip the new
+        # artifact. PostgreSQL's sequence never goes back; this only affects SQLite.
+        {"sqlite_autoincrement": True},
     )
 
-    # `seq` orders listings and makes stable keyset pagination possible; `id` is
-    # the public, unguessable identifier.
+    # `seq` orders listings and makes stable keyset pagination possible (it only ever
+    # grows, on both backends); `id` is the public, unguessable identifier.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(16))

@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
             if download.fault is None:
                 print(f"  {upstream.files_url}{download.path}")
         print("\nFault repos: huggingface.co/fault/server-error, fault/slow-download,")
-        print("fault/unsafe-names; github.com/fault/zip-slip, fault/server-error.")
+        print("fault/unsafe-dotdot, fault/unsafe-absolute, fault/unsafe-climb;")
+        print("github.com/fault/zip-slip-{dotdot,absolute,drive,backslash}, fault/zip-symlink,")
+        print("fault/server-error.")
         print("\nPress Ctrl-C to stop.", flush=True)
         try:
             threading.Event().wait()

@@ -16,6 +16,8 @@ from .records import (
     FAULT_NOT_FOUND,
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
+    ZIP_ATTACKS,
+    ZIP_SYMLINK,
     FakeCommit,
     FakeDownload,
     FakeFile,
@@ -37,6 +39,8 @@ __all__ = [
     "FAULT_NOT_FOUND",
     "FAULT_SERVER_ERROR",
     "FAULT_SLOW_DOWNLOAD",
+    "ZIP_ATTACKS",
+    "ZIP_SYMLINK",
     "Catalog",
     "FakeCommit",
     "FakeDownload",
@@ -92,14 +96,10 @@ def _downloads() -> list[FakeDownload]:
             safetensors_file("model.safetensors", [("weight", "F32", [64, 64])], seed="bundle"),
         ]
     )
-    evil = build_zip(
-        [text_file("README.md", "# evil\n")],
-        raw_entries=[
-            ZipEntry("../../evil.txt", b"outside\n"),
-            ZipEntry("/abs.txt", b"absolute\n"),
-            ZipEntry("link", symlink_target="/etc/passwd"),
-        ],
-    )
+    hostile = {
+        f"evil-{attack}.zip": build_zip([text_file("README.md", "# evil\n")], raw_entries=[entry])
+        for attack, entry in {**ZIP_ATTACKS, "symlink": ZIP_SYMLINK}.items()
+    }
     return [
         FakeDownload("/files/weights.bin", size=1 << 20, seed="files/weights.bin"),
         FakeDownload(
@@ -108,8 +108,9 @@ def _downloads() -> list[FakeDownload]:
             content_type="application/zip",
             filename="bundle.zip",
         ),
-        FakeDownload(
-            "/files/evil.zip", content=evil, content_type="application/zip", filename="evil.zip"
+        *(
+            FakeDownload(f"/files/{name}", content=data, content_type="application/zip")
+            for name, data in hostile.items()
         ),
         FakeDownload("/files/error", content=b"", fault=FAULT_SERVER_ERROR),
         FakeDownload("/files/notfound", content=b"", fault=FAULT_NOT_FOUND),

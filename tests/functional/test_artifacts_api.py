@@ -163,6 +163,22 @@ def test_same_source_twice_is_a_conflict_naming_the_existing_id(api: Api) -> Non
     api.ingest("model", GH_BERT)
 
 
+def test_a_duplicate_is_refused_before_anything_is_fetched(
+    api: Api, upstream: FakeUpstream
+) -> None:
+    first = api.ingest("model", BERT)
+    other = api.ingest("model", FINETUNE)
+    hub_before = len(upstream.hf_requests.snapshot())
+    again = api.call("POST", "/artifact/model", json={"url": BERT})
+    assert again.status_code == 409
+    assert again.get_json()["details"]["existing_id"] == first["metadata"]["id"]
+    body = {"metadata": other["metadata"], "data": {"url": BERT}}
+    moved = api.call("PUT", f"/artifacts/model/{other['metadata']['id']}", json=body)
+    assert moved.status_code == 409
+    # Not one request reached the hub: no metadata call, not a byte of a file.
+    assert upstream.hf_requests.snapshot()[hub_before:] == []
+
+
 def test_concurrent_ingests_of_one_source_have_one_winner(app: Flask, api: Api) -> None:
     def attempt(_: int) -> int:
         client = Api(app.test_client(), api.token)

@@ -193,7 +193,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
         ),
-        downloads=DownloadService(db, blobs),
+        downloads=DownloadService(db, blobs, users),
         janitor=BlobJanitor(db, blobs),
         ratings=ratings,
         lineage=LineageService(db, blobs, hf_endpoint=settings.hf_endpoint),

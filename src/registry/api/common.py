@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from pydantic import BaseModel, ValidationError
 
 from registry.domain.errors import BadRequest, Unauthorized
-from registry.domain.models import ArtifactType, Principal, User
+from registry.domain.models import ArtifactType, Credential, Principal, User
 from registry.domain.names import validate_artifact_id
 from registry.services.container import Registry
 
@@ -21,10 +21,23 @@ def registry() -> Registry:
     return reg
 
 
+def _auth_header() -> str | None:
+    return request.headers.get("X-Authorization") or request.headers.get("Authorization")
+
+
 def authenticate_request() -> None:
     """before_request hook of every protected blueprint: 403 without a valid token."""
-    header = request.headers.get("X-Authorization") or request.headers.get("Authorization")
-    g.principal = registry().users.principal(header)
+    g.principal = registry().users.principal(_auth_header())
+
+
+def credential() -> Credential:
+    """The request's token, checked but not yet counted: for handlers whose service
+    counts the use inside its own transaction (then `served_to` names the caller)."""
+    return registry().users.credential(_auth_header())
+
+
+def served_to(caller: Principal) -> None:
+    g.principal = caller
 
 
 def principal() -> Principal:

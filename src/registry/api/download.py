@@ -1,4 +1,8 @@
-"""GET download_url: the bundle (ETag, Range, If-None-Match) or parts as a zip stream."""
+"""GET download_url: the bundle (ETag, Range, If-None-Match) or parts as a zip stream.
+
+No before_request authentication here: the download service counts the token use
+together with the audit event, in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from registry.api.common import artifact_id, authenticate_request, caller, registry
+from registry.api.common import artifact_id, credential, registry, served_to
 from registry.domain.errors import RangeNotSatisfiable
 from registry.services.download import parse_parts
 
 bp = Blueprint("download", __name__)
-bp.before_request(authenticate_request)
 
 
 def _disposition(name: str, suffix: str) -> str:
@@ -30,10 +33,14 @@ def _not_modified(etag: str) -> bool:
 
 @bp.get("/download/<id_>")
 def download(id_: str) -> Response:
+    token = credential()
+    ident = artifact_id(id_)
     service = registry().downloads
     parts = parse_parts(request.args.getlist("part"))
     if parts:
-        chosen = service.parts(artifact_id(id_), parts, caller())
+        served = service.parts(ident, parts, token, _not_modified)
+        served_to(served.caller)
+        chosen = served.download
         suffix = "-" + "-".join(p.value for p in chosen.parts)
         headers = {
             "ETag": f'"{chosen.etag}"',
@@ -41,7 +48,7 @@ def download(id_: str) -> Response:
             "Cache-Control": "private, no-cache",
             "Accept-Ranges": "none",
         }
-        if _not_modified(chosen.etag):
+        if served.not_modified:
             return Response(status=304, headers=headers)
         return Response(
             service.stream_parts(chosen),
@@ -50,14 +57,16 @@ def download(id_: str) -> Response:
             direct_passthrough=True,
         )
 
-    bundle = service.bundle(artifact_id(id_), caller())
+    whole = service.bundle(ident, token, _not_modified)
+    served_to(whole.caller)
+    bundle = whole.download
     headers = {
         "ETag": f'"{bundle.sha256}"',
         "Accept-Ranges": "bytes",
         "Content-Disposition": _disposition(bundle.name, ""),
         "Cache-Control": "private, no-cache",
     }
-    if _not_modified(bundle.sha256):
+    if whole.not_modified:
         return Response(status=304, headers=headers)
     start, end, status = 0, bundle.size - 1, 200
     rng = request.range

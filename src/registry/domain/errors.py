@@ -91,3 +91,11 @@ class StorageUnavailable(RegistryError):
 
     status = 503
     code = "storage_unavailable"
+
+
+class IntegrityFailure(RegistryError):
+    """Stored data the registry vouches for is gone or wrong (a blob the database
+    lists is missing): data loss, which no retry repairs. Operators must look."""
+
+    status = 500
+    code = "integrity_error"

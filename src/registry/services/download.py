@@ -1,4 +1,10 @@
-"""Serving stored bytes: the whole bundle (with ranges) or chosen parts as a zip."""
+"""Serving stored bytes: the whole bundle (with ranges) or chosen parts as a zip.
+
+A download is a read, but the audit trail records it and the caller's token use is
+counted. Both go into one short write transaction, so on SQLite a download takes
+the write lock once, briefly. A client that already holds the bytes (its ETag
+matches: a 304) has downloaded nothing, and no DOWNLOAD event is written.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,20 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
+from registry.db.models import ArtifactRow
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
-from registry.domain.errors import BadRequest, NotFound, StorageUnavailable
-from registry.domain.models import ArtifactFile, AuditAction, FileRole, User
+from registry.domain.errors import BadRequest, NotFound, RegistryError
+from registry.domain.models import ArtifactFile, AuditAction, Credential, FileRole, Principal
 from registry.services.audit import record_event
+from registry.services.blobs import read_referenced, require_referenced
 from registry.services.bundles import stream_zip
+from registry.services.users import UserService
 from registry.storage.blobs import BlobStore
+
+T = TypeVar("T", "BundleInfo", "PartsDownload")
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,10 @@ class BundleInfo:
     sha256: str
     size: int
 
+    @property
+    def etag(self) -> str:
+        return self.sha256
+
 
 @dataclass(frozen=True)
 class PartsDownload:
@@ -31,6 +47,13 @@ class PartsDownload:
     etag: str
     files: tuple[ArtifactFile, ...]
     parts: tuple[FileRole, ...]
+
+
+@dataclass(frozen=True)
+class Served(Generic[T]):
+    caller: Principal
+    download: T
+    not_modified: bool  # the client holds these bytes already (its ETag matched)
 
 
 def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
@@ -50,55 +73,94 @@ def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
     return tuple(roles)
 
 
+def _files(row: ArtifactRow) -> tuple[ArtifactFile, ...]:
+    return tuple(
+        ArtifactFile(path=f.path, sha256=f.sha256, size=f.size, role=FileRole(f.role))
+        for f in row.files
+    )
+
+
 class DownloadService:
     def __init__(
         self,
         db: Database,
         blobs: BlobStore,
+        users: UserService,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.blobs = blobs
+        self.users = users
         self.clock = clock
 
-    def _record(
-        self, artifact_id: str, user: User
-    ) -> tuple[str, str, tuple[ArtifactFile, ...], str, int]:
+    def _serve(
+        self,
+        artifact_id: str,
+        credential: Credential,
+        describe: Callable[[ArtifactRow], T],
+        client_has: Callable[[str], bool],
+    ) -> Served[T]:
+        """Count the token use and record the download, in one transaction.
+
+        A request for something that does not exist still spends a token use (as
+        every request does), so its error is raised after the commit."""
+        failure: RegistryError | None = None
         with self.db.transaction() as session:
+            caller = self.users.charge(session, credential)
             row = ArtifactRepository(session).get(artifact_id)
-            if row is None:
-                raise NotFound(f"no artifact with id {artifact_id}")
-            record_event(session, AuditAction.DOWNLOAD, row, user, self.clock())
-            files = tuple(
-                ArtifactFile(path=f.path, sha256=f.sha256, size=f.size, role=FileRole(f.role))
-                for f in row.files
-            )
-            return row.id, row.name, files, row.bundle_sha256, row.bundle_size
+            try:
+                if row is None:
+                    raise NotFound(f"no artifact with id {artifact_id}")
+                download = describe(row)
+            except RegistryError as exc:
+                failure = exc
+            else:
+                cached = client_has(download.etag)
+                if not cached:
+                    record_event(session, AuditAction.DOWNLOAD, row, caller.user, self.clock())
+        if failure is not None:
+            raise failure
+        return Served(caller, download, cached)
 
-    def bundle(self, artifact_id: str, user: User) -> BundleInfo:
-        artifact_id, name, _files, sha, size = self._record(artifact_id, user)
-        return BundleInfo(artifact_id=artifact_id, name=name, sha256=sha, size=size)
+    def bundle(
+        self, artifact_id: str, credential: Credential, client_has: Callable[[str], bool]
+    ) -> Served[BundleInfo]:
+        """The stored bundle; `client_has(etag)` tells whether the client holds it."""
+        return self._serve(
+            artifact_id,
+            credential,
+            lambda row: BundleInfo(row.id, row.name, row.bundle_sha256, row.bundle_size),
+            client_has,
+        )
 
-    def parts(self, artifact_id: str, parts: tuple[FileRole, ...], user: User) -> PartsDownload:
+    def parts(
+        self,
+        artifact_id: str,
+        parts: tuple[FileRole, ...],
+        credential: Credential,
+        client_has: Callable[[str], bool],
+    ) -> Served[PartsDownload]:
         if not parts:
             raise BadRequest("name at least one part to download")
-        artifact_id, name, files, _sha, _size = self._record(artifact_id, user)
-        chosen = tuple(f for f in files if f.role in parts)
-        if not chosen:
-            wanted = ", ".join(p.value for p in parts)
-            raise NotFound(f"artifact {artifact_id} has no files in the part(s) {wanted}")
-        h = hashlib.sha256()
-        for f in sorted(chosen, key=lambda f: f.path):
-            h.update(f"{f.path}\0{f.sha256}\n".encode())
-        return PartsDownload(artifact_id, name, h.hexdigest(), chosen, parts)
+
+        def describe(row: ArtifactRow) -> PartsDownload:
+            chosen = tuple(f for f in _files(row) if f.role in parts)
+            if not chosen:
+                wanted = ", ".join(p.value for p in parts)
+                raise NotFound(f"artifact {row.id} has no files in the part(s) {wanted}")
+            h = hashlib.sha256()
+            for f in sorted(chosen, key=lambda f: f.path):
+                h.update(f"{f.path}\0{f.sha256}\n".encode())
+            return PartsDownload(row.id, row.name, h.hexdigest(), chosen, parts)
+
+        served = self._serve(artifact_id, credential, describe, client_has)
+        if not served.not_modified:
+            # The zip is streamed after the headers are sent: find a lost blob before.
+            require_referenced(self.blobs, {f.sha256 for f in served.download.files})
+        return served
 
     def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        try:
-            return self.blobs.read(sha256, start, end)
-        except FileNotFoundError as exc:
-            raise StorageUnavailable(
-                f"the stored bytes {sha256} are missing from the blob store"
-            ) from exc
+        return read_referenced(self.blobs, sha256, start, end)
 
     def stream_parts(self, download: PartsDownload) -> Iterator[bytes]:
         entries = [

@@ -10,6 +10,7 @@ from typing import Any
 from registry.db.models import ArtifactRow
 from registry.domain.lineage import DeclaredLink, declared_links
 from registry.domain.models import ArtifactType
+from registry.services.blobs import read_referenced
 from registry.sources.base import Description, Manifest, SourceKind, SourceRef, read_json
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
@@ -88,8 +89,9 @@ def stored_description(row: ArtifactRow, blobs: BlobStore, hf_endpoint: str) -> 
         if entry is None or entry.size > _MAX_JSON:
             return None
         try:
-            return json.loads(b"".join(blobs.read(entry.sha256)))
-        except (FileNotFoundError, ValueError):
+            # A listed file whose blob is gone is data loss, not "no config": it raises.
+            return json.loads(b"".join(read_referenced(blobs, entry.sha256)))
+        except ValueError:
             return None
 
     ref = parse_source_url(row.source_url, ArtifactType(row.type), hf_endpoint)

@@ -28,15 +28,6 @@ from registry.services.container import Registry
 from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
 from tests.fakes import FakeUpstream
 
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
-for key, value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ.setdefault(key, value)
-
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

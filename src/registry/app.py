@@ -81,7 +81,8 @@ def _local_secret(settings: Settings) -> Settings:
     installations share a signing key. Production refuses to start without real
     secrets (Settings.validate), so this never applies there.
     """
-    if settings.is_production or DEFAULT_SECRET not in (settings.jwt_secret, settings.secret_key):
+    unset = settings.jwt_secret == DEFAULT_SECRET or settings.secret_key is None
+    if settings.is_production or not unset:
         return settings
     path = settings.data_dir / "secret.key"
     try:
@@ -95,7 +96,7 @@ def _local_secret(settings: Settings) -> Settings:
     changes = {}
     if settings.jwt_secret == DEFAULT_SECRET:
         changes["jwt_secret"] = secret
-    if settings.secret_key == DEFAULT_SECRET:
+    if settings.secret_key is None:
         changes["secret_key"] = secret
     return settings.with_overrides(**changes)
 

@@ -8,7 +8,6 @@ during an ingest cannot mix two revisions.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +31,6 @@ from registry.sources.safety import is_under, safe_relpath
 from registry.storage.blobs import sha256_file
 
 _METADATA_FILES = {"README.md", "config.json", "adapter_config.json"}
-
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.session import Database
+from registry.observability.logging import configure_logging
 from registry.services.container import Registry
 from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
 from tests.fakes import FakeUpstream
@@ -41,6 +42,12 @@ ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 def worker_id(request: pytest.FixtureRequest) -> str:
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     return str(worker or "main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logging() -> None:
+    """Logging is configured once per process at startup (`registry.startup`)."""
+    configure_logging(Settings())
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,12 @@ from typing import TextIO
 import click
 from flask.cli import FlaskGroup
 
-from registry.app import build_registry, create_app
+from registry.app import build_registry
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.settings import Settings, SettingsError
+from registry.startup import prepare_local_state, serving_app
 
 
 def _settings() -> Settings:
@@ -25,7 +26,7 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+@click.group(cls=FlaskGroup, create_app=serving_app, add_default_commands=False)
 def cli() -> None:
     """Trustworthy Model Registry."""
 
@@ -36,6 +37,9 @@ def db_group() -> None:
 
 
 def _upgrade(settings: Settings) -> None:
+    # The startup step first: folders and the laptop's kept secret exist before any
+    # server worker starts (they would otherwise race to create the secret).
+    prepare_local_state(settings)
     db = Database(settings.effective_database_url)
     try:
         migrate.upgrade(db)
@@ -46,9 +50,7 @@ def _upgrade(settings: Settings) -> None:
 @db_group.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Apply all migrations to DATABASE_URL."""
-    settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _upgrade(settings)
+    _upgrade(_settings())
     click.echo("database is at the latest schema")
 
 
@@ -93,7 +95,7 @@ def serve() -> None:
 @click.password_option(help="The user's password (asked for when not given).")
 def create_user(name: str, admin: bool, password: str) -> None:
     """Create a user who can authenticate with PUT /authenticate."""
-    registry = build_registry(_settings())
+    registry = build_registry(prepare_local_state(_settings()))
     try:
         user = registry.users.create_user(name, password, admin)
     finally:
@@ -107,7 +109,7 @@ def create_user(name: str, admin: bool, password: str) -> None:
 )
 def gc(grace_minutes: int) -> None:
     """Delete stored blobs that no artifact references (left by crashed ingests)."""
-    registry = build_registry(_settings())
+    registry = build_registry(prepare_local_state(_settings()))
     grace = timedelta(minutes=grace_minutes)
     try:
         folders = registry.ingest.sweep_workdirs(grace)
@@ -142,7 +144,6 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
     if not wanted:
         raise click.UsageError("give at least one URL, or --file with URLs")
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     _upgrade(settings)
     registry = build_registry(settings)
     failures = 0

@@ -90,6 +90,7 @@ class IngestService:
         *,
         hf_endpoint: str,
         work_root: Path,
+        janitor: BlobJanitor,
         policy: IngestPolicy | None = None,
         upload_workers: int = 4,
         canonical: Callable[[str, str], str] | None = None,
@@ -104,7 +105,7 @@ class IngestService:
         self.upload_workers = upload_workers
         self.canonical = canonical
         self.clock = clock
-        self.janitor = BlobJanitor(db, blobs)
+        self.janitor = janitor
 
     # -- public use cases -------------------------------------------------
 

@@ -110,11 +110,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return _database_url(str(request.param), request, tmp_path)
 
 
-@pytest.fixture
-def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _database_url("sqlite", request, tmp_path)
-
-
 def make_settings(
     tmp_path: Path, database_url: str, upstream: FakeUpstream, **overrides: Any
 ) -> Settings:

@@ -64,6 +64,8 @@ class TokenRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    # Nothing sets it yet: token revocation (DELETE /authenticate) will; the token
+    # check (`UserRepository.use_token`) already refuses revoked tokens.
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

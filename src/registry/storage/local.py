@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from registry.domain.errors import StorageUnavailable
 from registry.storage.blobs import CHUNK_SIZE, check_digest
 
 
@@ -86,7 +85,3 @@ class LocalBlobStore:
         for sub in self.root.iterdir():
             if sub.is_dir() and len(sub.name) == 2:
                 shutil.rmtree(sub, ignore_errors=True)
-
-    def check(self) -> None:
-        if not os.access(self.root, os.W_OK):
-            raise StorageUnavailable(f"blob folder {self.root} is not writable")

@@ -24,19 +24,11 @@ from sqlalchemy import text
 from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.session import Database
+from registry.observability.logging import configure_logging
 from registry.services.container import Registry
 from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
 from tests.fakes import FakeUpstream
 from tests.fakes.kaggle_content import KAGGLE_KEY, KAGGLE_USERNAME
-
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
-for key, value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ.setdefault(key, value)
 
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -51,6 +43,12 @@ ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 def worker_id(request: pytest.FixtureRequest) -> str:
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     return str(worker or "main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logging() -> None:
+    """Logging is configured once per process at startup (`registry.startup`)."""
+    configure_logging(Settings())
 
 
 @pytest.fixture(scope="session")
@@ -111,11 +109,6 @@ def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) 
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: once on SQLite, once on PostgreSQL."""
     return _database_url(str(request.param), request, tmp_path)
-
-
-@pytest.fixture
-def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _database_url("sqlite", request, tmp_path)
 
 
 def make_settings(

@@ -1,13 +1,12 @@
 """The app factory: the only place that picks backends and wires services together.
 
-Nothing happens at import time; `create_app()` reads settings from the
-environment unless it is given some.
+Wiring only: nothing here touches the disk or the network, at import time or when
+called. What a process does once at start (folders, the laptop secret, sweeping
+stale work folders, logging) is in `registry.startup`.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -16,7 +15,6 @@ from flask import Flask
 
 from registry.api import register_api
 from registry.db.session import Database
-from registry.observability.logging import configure_logging
 from registry.observability.requests import RequestMetrics, install_request_hooks
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
@@ -35,7 +33,7 @@ from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
-from registry.settings import DEFAULT_SECRET, Settings
+from registry.settings import Settings
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
@@ -47,8 +45,6 @@ from registry.sources.url import UrlSource
 from registry.storage.blobs import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.s3 import S3BlobStore
-
-_STALE_WORK = timedelta(hours=24)
 
 
 def make_blob_store(settings: Settings) -> BlobStore:
@@ -91,32 +87,6 @@ def _upload_staging(settings: Settings) -> Path:
     return settings.data_dir / "work" / "uploads"
 
 
-def _local_secret(settings: Settings) -> Settings:
-    """On a laptop with no secrets configured, use a random one kept in DATA_DIR.
-
-    Tokens then survive restarts and every worker agrees on them, and no two
-    installations share a signing key. Production refuses to start without real
-    secrets (Settings.validate), so this never applies there.
-    """
-    if settings.is_production or DEFAULT_SECRET not in (settings.jwt_secret, settings.secret_key):
-        return settings
-    path = settings.data_dir / "secret.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_text(encoding="ascii").strip()
-    else:
-        secret = secrets.token_urlsafe(48)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(secret)
-    changes = {}
-    if settings.jwt_secret == DEFAULT_SECRET:
-        changes["jwt_secret"] = secret
-    if settings.secret_key == DEFAULT_SECRET:
-        changes["secret_key"] = secret
-    return settings.with_overrides(**changes)
-
-
 def make_rating(
     settings: Settings,
     *,
@@ -147,10 +117,10 @@ def make_rating(
 
 
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings = _local_secret(settings)
+    settings.validate()
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
+    janitor = BlobJanitor(db, blobs)
     work_root = settings.data_dir / "work"
     github = GitHubClient(
         settings.github_api_url,
@@ -188,10 +158,9 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         policy=policy or ratings,
         upload_workers=settings.download_workers,
         canonical=hub.canonical_id,
+        janitor=janitor,
     )
-    # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
-    ingest.sweep_workdirs(_STALE_WORK)
-    downloads = DownloadService(db, blobs)
+    downloads = DownloadService(db, blobs, users)
     return Registry(
         settings=settings,
         db=db,
@@ -201,6 +170,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             db,
             blobs,
             users,
+            janitor,
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
             max_queries=settings.max_queries,
@@ -212,7 +182,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             max_pattern_length=settings.regex_max_pattern_length,
         ),
         downloads=downloads,
-        janitor=BlobJanitor(db, blobs),
+        janitor=janitor,
         ratings=ratings,
         lineage=LineageService(db, blobs, hf_endpoint=settings.hf_endpoint),
         licenses=LicenseCheckService(db, github, hf_endpoint=settings.hf_endpoint),
@@ -226,15 +196,13 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
 
 
-def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Flask:
-    settings = settings or (registry.settings if registry else Settings.from_env())
-    settings.validate()
-    configure_logging(settings)
-    registry = registry or build_registry(settings)
+def create_app(registry: Registry) -> Flask:
+    """The Flask application serving `registry` (see `registry.startup.serving_app`)."""
     app = Flask(__name__)
     app.config.update(
+        # None until the browser sign-in uses sessions: Flask then refuses to sign any.
         SECRET_KEY=registry.settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_CONTENT_LENGTH=registry.settings.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -11,13 +11,14 @@ from typing import TextIO
 import click
 from flask.cli import FlaskGroup
 
-from registry.app import build_registry, create_app
+from registry.app import build_registry
 from registry.cli_remote import login, pull, push
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
+from registry.startup import prepare_local_state, serving_app
 
 
 def _settings() -> Settings:
@@ -27,7 +28,7 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+@click.group(cls=FlaskGroup, create_app=serving_app, add_default_commands=False)
 def cli() -> None:
     """Trustworthy Model Registry."""
 
@@ -38,6 +39,9 @@ def db_group() -> None:
 
 
 def _upgrade(settings: Settings) -> None:
+    # The startup step first: folders and the laptop's kept secret exist before any
+    # server worker starts (they would otherwise race to create the secret).
+    prepare_local_state(settings)
     db = Database(settings.effective_database_url)
     try:
         migrate.upgrade(db)
@@ -48,9 +52,7 @@ def _upgrade(settings: Settings) -> None:
 @db_group.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Apply all migrations to DATABASE_URL."""
-    settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _upgrade(settings)
+    _upgrade(_settings())
     click.echo("database is at the latest schema")
 
 
@@ -91,7 +93,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.password_option(help="The user's password (asked for when not given).")
 def create_user(name: str, admin: bool, password: str) -> None:
     """Create a user who can authenticate with PUT /authenticate."""
-    registry = build_registry(_settings())
+    registry = build_registry(prepare_local_state(_settings()))
     try:
         user = registry.users.create_user(name, password, admin)
     finally:
@@ -105,7 +107,7 @@ def create_user(name: str, admin: bool, password: str) -> None:
 )
 def gc(grace_minutes: int) -> None:
     """Delete stored blobs that no artifact references (left by crashed ingests)."""
-    registry = build_registry(_settings())
+    registry = build_registry(prepare_local_state(_settings()))
     grace = timedelta(minutes=grace_minutes)
     try:
         folders = registry.ingest.sweep_workdirs(grace)
@@ -140,7 +142,6 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
     if not wanted:
         raise click.UsageError("give at least one URL, or --file with URLs")
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     _upgrade(settings)
     registry = build_registry(settings)
     failures = 0

@@ -1,147 +1,179 @@
-"""One typed settings object, read from the environment.
+"""One typed settings object, read from the environment and validated in one place.
 
 Every knob of the registry is an environment variable with a default that is safe
-on a laptop. `Settings.from_env()` is the only place that reads `os.environ` for
-configuration; everything else receives a `Settings`.
+on a laptop. Each field names its variable (`_env`), so `Settings.from_env()` reads
+them all here and nowhere else, and `Settings.validate()` checks every value
+(ranges, units, the combinations that must hold) whether it came from the
+environment or from code. Every refusal names the variable to fix.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
 # The spec's published default credential; `make serve` seeds it, reset restores it.
 DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_MIN_SECRET = 16
+_DEFAULT_DATA_DIR = Path("var")
+
+Check = Callable[[Any], str | None]  # the problem with a value, or None
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed."""
 
 
-def _bool(raw: str | None, default: bool) -> bool:
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"expected a boolean (true/false), got {raw!r}")
+def _env(variable: str, default: Any, check: Check | None = None) -> Any:
+    return field(default=default, metadata={"env": variable, "check": check})
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
+def _between(low: float, high: float = math.inf, unit: str = "") -> Check:
+    def check(value: float) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if low <= value <= high:
+            return None
+        span = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+        return f"must be {span}{unit}, got {value:g}"
+
+    return check
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+def _positive(unit: str) -> Check:
+    def check(value: float) -> str | None:
+        if not math.isfinite(value) or value <= 0:
+            return f"must be a number of {unit} greater than 0, got {value:g}"
+        return None
+
+    return check
 
 
-def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return raw.strip()
+def _one_of(*allowed: str) -> Check:
+    def check(value: str) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
+
+    return check
 
 
-def _proxy_networks(env: Mapping[str, str], name: str, default: str) -> str:
-    """A comma list of proxy addresses or networks (or `*`), checked the way gunicorn
-    checks it, so a typo stops `registry serve` with the variable's name instead of
-    gunicorn's traceback."""
-    raw = _str(env, name, default) or default
-    entries = [part.strip() for part in raw.split(",") if part.strip()]
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return None
+    return f"must be an http(s) URL such as https://host.example, got {value!r}"
+
+
+def _networks(value: tuple[str, ...]) -> str | None:
+    for network in value:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            return f"must be comma-separated networks such as 169.254.0.0/16, got {network!r}"
+    return None
+
+
+def _not_empty(value: str) -> str | None:
+    return None if value else "must not be empty"
+
+
+def _proxy_networks(value: str) -> str | None:
+    """Proxy addresses or networks (or `*`), checked the way gunicorn checks them, so a
+    typo stops `registry serve` with the variable's name instead of gunicorn's traceback."""
+    entries = [part.strip() for part in value.split(",") if part.strip()]
+    if not entries:
+        return "must name at least one address, network or *"
     for entry in entries:
         if entry == "*":
             continue
         try:
             ipaddress.ip_network(entry)  # strict: 10.0.0.1/16 is a mistake, 10.0.0.0/16 is not
-        except ValueError as exc:
-            raise SettingsError(
-                f"{name} must list IP addresses or networks such as 10.0.0.0/16 "
-                f"(or be *), got {entry!r}"
-            ) from exc
-    if not entries:
-        raise SettingsError(f"{name} must name at least one address, network or *")
-    return ",".join(entries)
+        except ValueError:
+            return (
+                f"must list IP addresses or networks such as 10.0.0.0/16 (or be *), got {entry!r}"
+            )
+    return None
 
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    data_dir: Path = field(default_factory=lambda: Path("var"))
-    database_url: str | None = None
-    aws_s3_bucket: str | None = None
-    aws_region: str = "us-east-1"
-    aws_endpoint_url: str | None = None
-    s3_prefix: str = ""
-    secret_key: str = DEFAULT_SECRET
-    jwt_secret: str = DEFAULT_SECRET
-    github_token: str | None = None
-    hf_token: str | None = None
-    hf_endpoint: str = "https://huggingface.co"
-    github_api_url: str = "https://api.github.com"
-    public_url: str | None = None
-    log_level: str = "INFO"
-    log_file: str | None = None
-    log_json: bool = False
-    enable_cloudwatch: bool = False
-    cloudwatch_log_group: str = "trustworthy-model-registry"
-    bcrypt_log_rounds: int = 12
-    flask_env: str = "development"
+    host: str = _env("HOST", "127.0.0.1", _not_empty)
+    port: int = _env("PORT", 8080, _between(1, 65535))
+    data_dir: Path = _env("DATA_DIR", _DEFAULT_DATA_DIR)  # noqa: RUF009 - a field(), immutable
+    database_url: str | None = _env("DATABASE_URL", None)
+    aws_s3_bucket: str | None = _env("AWS_S3_BUCKET", None)
+    aws_region: str = _env("AWS_REGION", "us-east-1", _not_empty)
+    aws_endpoint_url: str | None = _env("AWS_ENDPOINT_URL", None, _http_url)
+    s3_prefix: str = _env("AWS_S3_PREFIX", "")
+    # Not used yet: the browser sign-in (session cookies) will sign with it. Until
+    # then it is optional, also in production; when set there, it must be strong.
+    secret_key: str | None = _env("SECRET_KEY", None)
+    jwt_secret: str = _env("JWT_SECRET", DEFAULT_SECRET)
+    github_token: str | None = _env("GITHUB_TOKEN", None)
+    hf_token: str | None = _env("HF_TOKEN", None)
+    hf_endpoint: str = _env("HF_ENDPOINT", "https://huggingface.co", _http_url)
+    github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com", _http_url)
+    public_url: str | None = _env("PUBLIC_URL", None, _http_url)
+    log_level: str = _env("LOG_LEVEL", "INFO", _one_of(*_LOG_LEVELS))
+    log_file: str | None = _env("LOG_FILE", None)
+    log_json: bool = _env("LOG_JSON", False)  # unset: true in production
+    enable_cloudwatch: bool = _env("ENABLE_CLOUDWATCH", False)
+    cloudwatch_log_group: str = _env(
+        "CLOUDWATCH_LOG_GROUP", "trustworthy-model-registry", _not_empty
+    )
+    bcrypt_log_rounds: int = _env("BCRYPT_LOG_ROUNDS", 12, _between(4, 31))
+    flask_env: str = _env("FLASK_ENV", "development", _one_of("development", "production"))
     admin_name: str = DEFAULT_ADMIN_NAME
     admin_password: str = DEFAULT_ADMIN_PASSWORD
-    token_ttl_seconds: int = 10 * 3600
-    token_max_uses: int = 1000
-    max_request_bytes: int = 1 << 20
-    page_size: int = 100
-    max_page_size: int = 1000
-    max_queries: int = 100
-    keep_all_weight_formats: bool = False
-    max_artifact_bytes: int = 50 << 30
-    upstream_timeout_seconds: float = 30.0
-    upstream_retries: int = 3
-    download_workers: int = 4
-    regex_budget_seconds: float = 1.0
-    regex_max_pattern_length: int = 4096
-    url_deny_networks: tuple[str, ...] = ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")
-    ingest_policy: str = "net_score>=0.5"
-    rating_execute_examples: bool = False
-    rating_example_timeout_seconds: float = 30.0
-    rating_cache_seconds: float = 3600.0
-    rating_metric_timeout_seconds: float = 10.0
-    workers: int = 2
-    threads: int = 8
-    request_timeout_seconds: int = 900
+    token_ttl_seconds: int = _env("TOKEN_TTL_SECONDS", 10 * 3600, _between(1, unit=" seconds"))
+    token_max_uses: int = _env("TOKEN_MAX_USES", 1000, _between(0))
+    max_request_bytes: int = _env("MAX_REQUEST_BYTES", 1 << 20, _between(1024, unit=" bytes"))
+    page_size: int = _env("PAGE_SIZE", 100, _between(1))
+    max_page_size: int = _env("MAX_PAGE_SIZE", 1000, _between(1))
+    max_queries: int = _env("MAX_QUERIES", 100, _between(1))
+    keep_all_weight_formats: bool = _env("KEEP_ALL_WEIGHT_FORMATS", False)
+    max_artifact_bytes: int = _env("MAX_ARTIFACT_BYTES", 50 << 30, _between(1, unit=" bytes"))
+    upstream_timeout_seconds: float = _env("UPSTREAM_TIMEOUT_SECONDS", 30.0, _positive("seconds"))
+    upstream_retries: int = _env("UPSTREAM_RETRIES", 3, _between(0, 10))
+    download_workers: int = _env("DOWNLOAD_WORKERS", 4, _between(1, 64))
+    regex_budget_seconds: float = _env("REGEX_BUDGET_SECONDS", 1.0, _positive("seconds"))
+    regex_max_pattern_length: int = _env(
+        "REGEX_MAX_PATTERN_LENGTH", 4096, _between(1, unit=" characters")
+    )
+    url_deny_networks: tuple[str, ...] = _env(
+        "URL_DENY_NETWORKS", ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"), _networks
+    )
+    ingest_policy: str = _env("INGEST_POLICY", "net_score>=0.5")
+    rating_execute_examples: bool = _env("RATING_EXECUTE_EXAMPLES", False)
+    rating_example_timeout_seconds: float = _env(
+        "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0, _positive("seconds")
+    )
+    rating_cache_seconds: float = _env("RATING_CACHE_SECONDS", 3600.0, _between(0, unit=" seconds"))
+    rating_metric_timeout_seconds: float = _env(
+        "RATING_METRIC_TIMEOUT_SECONDS", 10.0, _positive("seconds")
+    )
+    workers: int = _env("WEB_CONCURRENCY", 2, _between(1))
+    threads: int = _env("WEB_THREADS", 8, _between(1))
+    request_timeout_seconds: int = _env("REQUEST_TIMEOUT_SECONDS", 900, _between(1))
     # Longer than an AWS load balancer's 60 s idle timeout: a balancer reusing a
     # connection gunicorn had just closed would answer its client 502.
-    keepalive_seconds: int = 75
-    graceful_timeout_seconds: int = 30
-    forwarded_allow_ips: str = "127.0.0.1,::1"
-    hub_tree_page_size: int = 1000
-    kaggle_api_url: str = "https://www.kaggle.com/api/v1"
-    kaggle_username: str | None = None
-    kaggle_key: str | None = None
+    keepalive_seconds: int = _env("KEEPALIVE_SECONDS", 75, _between(1, unit=" seconds"))
+    graceful_timeout_seconds: int = _env("GRACEFUL_TIMEOUT_SECONDS", 30, _between(1))
+    forwarded_allow_ips: str = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1", _proxy_networks)
+    hub_tree_page_size: int = _env("HUB_TREE_PAGE_SIZE", 1000, _between(1))
+    kaggle_api_url: str = _env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", _http_url)
+    kaggle_username: str | None = _env("KAGGLE_USERNAME", None)
+    kaggle_key: str | None = _env("KAGGLE_KEY", None)
 
     @property
     def is_production(self) -> bool:
@@ -157,93 +189,125 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def validate(self) -> None:
+        """Raise SettingsError naming the first variable whose value cannot work."""
+        for f in fields(self):
+            check = f.metadata.get("check")
+            problem = check(getattr(self, f.name)) if check else None
+            if problem:
+                raise SettingsError(f"{f.metadata['env']} {problem}")
+        problems = self._combination_problems()
+        if problems:
+            raise SettingsError("; ".join(problems))
+
+    def _combination_problems(self) -> list[str]:
+        problems = []
         if self.is_production:
             weak = [
                 name
-                for name, value in (
-                    ("SECRET_KEY", self.secret_key),
-                    ("JWT_SECRET", self.jwt_secret),
+                for name, value, required in (
+                    ("JWT_SECRET", self.jwt_secret, True),
+                    ("SECRET_KEY", self.secret_key, False),
                 )
-                if value == DEFAULT_SECRET or len(value) < 16
+                if (value is None and required)
+                or (value is not None and (value == DEFAULT_SECRET or len(value) < _MIN_SECRET))
             ]
             if weak:
-                raise SettingsError(
+                problems.append(
                     "FLASK_ENV=production refuses default or short secrets: set "
                     + " and ".join(weak)
-                    + " to random strings of at least 16 characters"
+                    + f" to random strings of at least {_MIN_SECRET} characters"
                 )
-        if not 4 <= self.bcrypt_log_rounds <= 31:
-            raise SettingsError("BCRYPT_LOG_ROUNDS must be between 4 and 31")
-        from registry.rating.policy import Policy, PolicyError
-
-        try:
-            Policy.parse(self.ingest_policy)
-        except PolicyError as exc:
-            raise SettingsError(str(exc)) from exc
+        if self.page_size > self.max_page_size:
+            problems.append(
+                f"PAGE_SIZE ({self.page_size}) must not exceed MAX_PAGE_SIZE ({self.max_page_size})"
+            )
+        if self.s3_prefix and not self.aws_s3_bucket:
+            problems.append("AWS_S3_PREFIX is set but AWS_S3_BUCKET is not: name the bucket")
+        # Work that outlives the request timeout is cut off by the server mid-way.
+        for name, seconds in (
+            ("UPSTREAM_TIMEOUT_SECONDS", self.upstream_timeout_seconds),
+            ("REGEX_BUDGET_SECONDS", self.regex_budget_seconds),
+            ("RATING_METRIC_TIMEOUT_SECONDS", self.rating_metric_timeout_seconds),
+            ("RATING_EXAMPLE_TIMEOUT_SECONDS", self.rating_example_timeout_seconds),
+        ):
+            if seconds >= self.request_timeout_seconds:
+                problems.append(
+                    f"{name} ({seconds:g} s) must be shorter than REQUEST_TIMEOUT_SECONDS "
+                    f"({self.request_timeout_seconds} s)"
+                )
+        problems += _database_problems(self.effective_database_url)
+        problems += _policy_problems(self.ingest_policy)
+        return problems
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         e: Mapping[str, str] = os.environ if env is None else env
-        flask_env = _str(e, "FLASK_ENV", "development") or "development"
-        deny = _str(e, "URL_DENY_NETWORKS")
-        settings = cls(
-            host=_str(e, "HOST", "127.0.0.1") or "127.0.0.1",
-            port=_int(e, "PORT", 8080, minimum=1),
-            data_dir=Path(_str(e, "DATA_DIR", "var") or "var"),
-            database_url=_str(e, "DATABASE_URL"),
-            aws_s3_bucket=_str(e, "AWS_S3_BUCKET"),
-            aws_region=_str(e, "AWS_REGION", None)
-            or _str(e, "AWS_DEFAULT_REGION", "us-east-1")
-            or "us-east-1",
-            aws_endpoint_url=_str(e, "AWS_ENDPOINT_URL"),
-            s3_prefix=_str(e, "AWS_S3_PREFIX", "") or "",
-            secret_key=_str(e, "SECRET_KEY", DEFAULT_SECRET) or DEFAULT_SECRET,
-            jwt_secret=_str(e, "JWT_SECRET", DEFAULT_SECRET) or DEFAULT_SECRET,
-            github_token=_str(e, "GITHUB_TOKEN"),
-            hf_token=_str(e, "HF_TOKEN"),
-            hf_endpoint=(_str(e, "HF_ENDPOINT", "https://huggingface.co") or "").rstrip("/"),
-            github_api_url=(_str(e, "GITHUB_API_URL", "https://api.github.com") or "").rstrip("/"),
-            public_url=(_str(e, "PUBLIC_URL") or "").rstrip("/") or None,
-            log_level=(_str(e, "LOG_LEVEL", "INFO") or "INFO").upper(),
-            log_file=_str(e, "LOG_FILE"),
-            log_json=_bool(e.get("LOG_JSON"), flask_env == "production"),
-            enable_cloudwatch=_bool(e.get("ENABLE_CLOUDWATCH"), False),
-            cloudwatch_log_group=_str(e, "CLOUDWATCH_LOG_GROUP", "trustworthy-model-registry")
-            or "trustworthy-model-registry",
-            bcrypt_log_rounds=_int(e, "BCRYPT_LOG_ROUNDS", 12, minimum=4),
-            flask_env=flask_env,
-            token_ttl_seconds=_int(e, "TOKEN_TTL_SECONDS", 10 * 3600, minimum=1),
-            token_max_uses=_int(e, "TOKEN_MAX_USES", 1000, minimum=0),
-            max_request_bytes=_int(e, "MAX_REQUEST_BYTES", 1 << 20, minimum=1024),
-            page_size=_int(e, "PAGE_SIZE", 100, minimum=1),
-            max_page_size=_int(e, "MAX_PAGE_SIZE", 1000, minimum=1),
-            max_queries=_int(e, "MAX_QUERIES", 100, minimum=1),
-            keep_all_weight_formats=_bool(e.get("KEEP_ALL_WEIGHT_FORMATS"), False),
-            max_artifact_bytes=_int(e, "MAX_ARTIFACT_BYTES", 50 << 30, minimum=1),
-            upstream_timeout_seconds=_float(e, "UPSTREAM_TIMEOUT_SECONDS", 30.0),
-            upstream_retries=_int(e, "UPSTREAM_RETRIES", 3, minimum=0),
-            download_workers=_int(e, "DOWNLOAD_WORKERS", 4, minimum=1),
-            regex_budget_seconds=_float(e, "REGEX_BUDGET_SECONDS", 1.0),
-            url_deny_networks=tuple(n.strip() for n in deny.split(",") if n.strip())
-            if deny is not None
-            else cls.url_deny_networks,
-            ingest_policy=_str(e, "INGEST_POLICY", "net_score>=0.5") or "net_score>=0.5",
-            rating_execute_examples=_bool(e.get("RATING_EXECUTE_EXAMPLES"), False),
-            rating_example_timeout_seconds=_float(e, "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0),
-            rating_cache_seconds=_float(e, "RATING_CACHE_SECONDS", 3600.0),
-            rating_metric_timeout_seconds=_float(e, "RATING_METRIC_TIMEOUT_SECONDS", 10.0),
-            workers=_int(e, "WEB_CONCURRENCY", 2, minimum=1),
-            threads=_int(e, "WEB_THREADS", 8, minimum=1),
-            request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),
-            keepalive_seconds=_int(e, "KEEPALIVE_SECONDS", 75, minimum=1),
-            graceful_timeout_seconds=_int(e, "GRACEFUL_TIMEOUT_SECONDS", 30, minimum=1),
-            forwarded_allow_ips=_proxy_networks(e, "FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
-            hub_tree_page_size=_int(e, "HUB_TREE_PAGE_SIZE", 1000, minimum=1),
-            kaggle_api_url=(
-                _str(e, "KAGGLE_API_URL", "https://www.kaggle.com/api/v1") or ""
-            ).rstrip("/"),
-            kaggle_username=_str(e, "KAGGLE_USERNAME"),
-            kaggle_key=_str(e, "KAGGLE_KEY"),
-        )
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            variable = f.metadata.get("env")
+            raw = e.get(variable, "").strip() if variable else ""
+            if variable and raw:
+                values[f.name] = _parse(variable, str(f.type), raw)
+        if "aws_region" not in values and e.get("AWS_DEFAULT_REGION", "").strip():
+            values["aws_region"] = e["AWS_DEFAULT_REGION"].strip()
+        if "log_json" not in values:
+            values["log_json"] = values.get("flask_env") == "production"
+        for url in ("hf_endpoint", "github_api_url", "public_url", "kaggle_api_url"):
+            if url in values:
+                values[url] = values[url].rstrip("/")
+        if "forwarded_allow_ips" in values:
+            entries = values["forwarded_allow_ips"].split(",")
+            values["forwarded_allow_ips"] = ",".join(e.strip() for e in entries if e.strip())
+        if "log_level" in values:
+            values["log_level"] = values["log_level"].upper()
+        settings = cls(**values)
         settings.validate()
         return settings
+
+
+def _parse(variable: str, kind: str, raw: str) -> Any:
+    """Turn the text of `variable` into its field's type."""
+    if kind == "bool":
+        value = raw.lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{variable} must be true or false, got {raw!r}")
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{variable} must be a whole number, got {raw!r}") from exc
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{variable} must be a number, got {raw!r}") from exc
+    if kind == "Path":
+        return Path(raw)
+    if kind == "tuple[str, ...]":
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    return raw
+
+
+def _database_problems(url: str) -> list[str]:
+    from sqlalchemy.exc import ArgumentError
+
+    from registry.db.session import normalize_database_url
+
+    try:
+        normalize_database_url(url)
+    except (ValueError, ArgumentError) as exc:
+        return [f"DATABASE_URL is not usable: {exc}"]
+    return []
+
+
+def _policy_problems(policy: str) -> list[str]:
+    from registry.rating.policy import Policy, PolicyError
+
+    try:
+        Policy.parse(policy)
+    except PolicyError as exc:
+        return [str(exc)]
+    return []

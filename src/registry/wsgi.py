@@ -1,5 +1,9 @@
-"""WSGI entry point for gunicorn: `gunicorn registry.wsgi:app`."""
+"""WSGI entry point for gunicorn: `gunicorn registry.wsgi:app`.
 
-from registry.app import create_app
+Importing this module starts the registry (see `registry.startup`); nothing else
+has side effects on import.
+"""
 
-app = create_app()
+from registry.startup import serving_app
+
+app = serving_app()

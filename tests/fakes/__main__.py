@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
         pages = [d.path for d in upstream.catalog.downloads if d.fault == "web-page"]
         print("\nWeb pages, refused with 400: " + ", ".join(upstream.files_url + p for p in pages))
         print("\nFault repos: huggingface.co/fault/server-error, fault/slow-download,")
-        print("fault/unsafe-names; github.com/fault/zip-slip, fault/server-error.")
+        print("fault/unsafe-dotdot, fault/unsafe-absolute, fault/unsafe-climb;")
+        print("github.com/fault/zip-slip-{dotdot,absolute,drive,backslash}, fault/zip-symlink,")
+        print("fault/server-error.")
         print("\nPress Ctrl-C to stop.", flush=True)
         try:
             threading.Event().wait()

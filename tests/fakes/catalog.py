@@ -18,6 +18,8 @@ from .records import (
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
     FAULT_WEB_PAGE,
+    ZIP_ATTACKS,
+    ZIP_SYMLINK,
     FakeCommit,
     FakeDownload,
     FakeFile,
@@ -40,6 +42,8 @@ __all__ = [
     "FAULT_SERVER_ERROR",
     "FAULT_SLOW_DOWNLOAD",
     "FAULT_WEB_PAGE",
+    "ZIP_ATTACKS",
+    "ZIP_SYMLINK",
     "Catalog",
     "FakeCommit",
     "FakeDownload",
@@ -100,14 +104,10 @@ def _downloads() -> list[FakeDownload]:
             safetensors_file("model.safetensors", [("weight", "F32", [64, 64])], seed="bundle"),
         ]
     )
-    evil = build_zip(
-        [text_file("README.md", "# evil\n")],
-        raw_entries=[
-            ZipEntry("../../evil.txt", b"outside\n"),
-            ZipEntry("/abs.txt", b"absolute\n"),
-            ZipEntry("link", symlink_target="/etc/passwd"),
-        ],
-    )
+    hostile = {
+        f"evil-{attack}.zip": build_zip([text_file("README.md", "# evil\n")], raw_entries=[entry])
+        for attack, entry in {**ZIP_ATTACKS, "symlink": ZIP_SYMLINK}.items()
+    }
     return [
         FakeDownload("/files/weights.bin", size=1 << 20, seed="files/weights.bin"),
         FakeDownload(
@@ -116,8 +116,9 @@ def _downloads() -> list[FakeDownload]:
             content_type="application/zip",
             filename="bundle.zip",
         ),
-        FakeDownload(
-            "/files/evil.zip", content=evil, content_type="application/zip", filename="evil.zip"
+        *(
+            FakeDownload(f"/files/{name}", content=data, content_type="application/zip")
+            for name, data in hostile.items()
         ),
         FakeDownload(
             "/files/page",

@@ -3,6 +3,7 @@
 Serves ``GET``/``HEAD`` with Content-Length, Content-Type, ETag, Last-Modified, single ``Range``
 (206/416) and, for entries with a ``filename``, ``Content-Disposition: attachment``.
 Faults: ``server-error`` answers 500, ``not-found`` answers 404 (as does any unknown path).
+``/redirect-to?url=...`` answers 302 to that URL, as a file host behind a CDN would.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class FilesApp(FakeApp):
         self.catalog = catalog
 
     def handle(self, request: Request, segments: list[str]) -> Response:
+        if segments == ["redirect-to"] and "url" in request.args:
+            return Response("", status=302, headers={"Location": request.args["url"]})
         entry = self.catalog.download("/" + "/".join(segments))
         if entry is None or entry.fault == FAULT_NOT_FOUND:
             return Response("Not Found\n", status=404, content_type="text/plain")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .records import (
     FAULT_SERVER_ERROR,
+    ZIP_ATTACKS,
+    ZIP_SYMLINK,
     FakeGhCommit,
     FakeGitHubRepo,
     FakePull,
@@ -402,20 +404,24 @@ def unlicensed_tool() -> FakeGitHubRepo:
     )
 
 
+def _hostile(name: str, entry: ZipEntry, what: str) -> FakeGitHubRepo:
+    return FakeGitHubRepo(
+        owner="fault",
+        name=name,
+        files=[text_file("README.md", f"# {name}\n"), text_file("src/ok.py", "X = 1\n")],
+        raw_zip_entries=[entry],
+        license_spdx="MIT",
+        description=f"Its zipball {what}",
+    )
+
+
 def fault_repos() -> list[FakeGitHubRepo]:
     return [
-        FakeGitHubRepo(
-            owner="fault",
-            name="zip-slip",
-            files=[text_file("README.md", "# zip-slip\n"), text_file("src/ok.py", "X = 1\n")],
-            raw_zip_entries=[
-                ZipEntry("../../evil.txt", b"written outside the extraction directory\n"),
-                ZipEntry("/abs.txt", b"written to an absolute path\n"),
-                ZipEntry("{top}link-to-passwd", symlink_target="/etc/passwd"),
-            ],
-            license_spdx="MIT",
-            description="Its zipball tries to escape the extraction directory",
+        *(
+            _hostile(f"zip-slip-{attack}", entry, f"tries to escape ({attack})")
+            for attack, entry in ZIP_ATTACKS.items()
         ),
+        _hostile("zip-symlink", ZIP_SYMLINK, "holds a symlink to /etc/passwd"),
         FakeGitHubRepo(
             owner="fault",
             name="server-error",

@@ -495,14 +495,16 @@ def fault_repos() -> list[FakeHfRepo]:
             ],
             fault=FAULT_SLOW_DOWNLOAD,
         ),
-        FakeHfRepo(
-            repo_id="fault/unsafe-names",
-            files=[
-                text_file("../escape.txt", "escaped the download directory\n"),
-                text_file("/etc/absolute.txt", "absolute path\n"),
-                text_file("ok/../../up.txt", "climbed out\n"),
-                _small_config(),
-            ],
+        # One unsafe name per repository, so each refusal is proven on its own.
+        *(
+            FakeHfRepo(
+                repo_id=f"fault/unsafe-{kind}", files=[text_file(name, body), _small_config()]
+            )
+            for kind, name, body in (
+                ("dotdot", "../escape.txt", "escaped the download directory\n"),
+                ("absolute", "/etc/absolute.txt", "absolute path\n"),
+                ("climb", "ok/../../up.txt", "climbed out\n"),
+            )
         ),
     ]
 

@@ -365,6 +365,18 @@ class ZipEntry:
     symlink_target: str | None = None
 
 
+# Hostile archive entries, one attack each, so that every refusal is proven on its own
+# (an archive carrying two attacks is refused even when the check for one is broken).
+ZIP_ATTACKS: Final[dict[str, ZipEntry]] = {
+    "dotdot": ZipEntry("{top}../../evil.txt", b"written outside the extraction directory\n"),
+    "absolute": ZipEntry("/abs.txt", b"written to an absolute path\n"),
+    "drive": ZipEntry("C:/Windows/evil.txt", b"written to a Windows drive\n"),
+    "backslash": ZipEntry("{top}..\\..\\evil.txt", b"escaped with Windows separators\n"),
+}
+# Not an attack the registry refuses: a symlink entry becomes a plain file holding its target.
+ZIP_SYMLINK = ZipEntry("{top}link-to-passwd", symlink_target="/etc/passwd")
+
+
 @dataclass
 class FakeGitHubRepo:
     owner: str

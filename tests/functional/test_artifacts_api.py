@@ -105,6 +105,28 @@ def test_pagination_follows_the_offset_header_to_the_end(
     assert pages == 3
 
 
+def test_an_offset_held_across_deletes_does_not_skip_a_new_artifact(
+    make_api: MakeApi, upstream: FakeUpstream
+) -> None:
+    api, _ = make_api(page_size=2)
+    first, second, third = (
+        api.ingest("model", f"{upstream.files_url}/files/weights.bin?v={i}", name=f"w{i}")[
+            "metadata"
+        ]
+        for i in range(3)
+    )
+    page = api.enumerate([{"name": "*"}])
+    assert page.get_json() == [first, second]
+    held = page.headers["offset"]
+    # The two newest go away, and a new artifact arrives before the client comes back.
+    for gone in (second, third):
+        assert api.call("DELETE", f"/artifacts/model/{gone['id']}").status_code == 200
+    late = api.ingest("model", f"{upstream.files_url}/files/weights.bin?v=late", name="late")
+    rest = api.enumerate([{"name": "*"}], held)
+    assert rest.get_json() == [late["metadata"]]
+    assert "offset" not in rest.headers
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -139,6 +161,22 @@ def test_same_source_twice_is_a_conflict_naming_the_existing_id(api: Api) -> Non
     # The same GitHub repository may be registered once per type.
     api.ingest("code", GH_BERT)
     api.ingest("model", GH_BERT)
+
+
+def test_a_duplicate_is_refused_before_anything_is_fetched(
+    api: Api, upstream: FakeUpstream
+) -> None:
+    first = api.ingest("model", BERT)
+    other = api.ingest("model", FINETUNE)
+    hub_before = len(upstream.hf_requests.snapshot())
+    again = api.call("POST", "/artifact/model", json={"url": BERT})
+    assert again.status_code == 409
+    assert again.get_json()["details"]["existing_id"] == first["metadata"]["id"]
+    body = {"metadata": other["metadata"], "data": {"url": BERT}}
+    moved = api.call("PUT", f"/artifacts/model/{other['metadata']['id']}", json=body)
+    assert moved.status_code == 409
+    # Not one request reached the hub: no metadata call, not a byte of a file.
+    assert upstream.hf_requests.snapshot()[hub_before:] == []
 
 
 def test_concurrent_ingests_of_one_source_have_one_winner(app: Flask, api: Api) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from registry.services.container import Registry
-from tests.conftest import ADMIN, Api, MakeApi
+from tests.conftest import ADMIN, GH_BERT, Api, MakeApi
 
 # The spec's example token: a well-formed JWT signed with some other key.
 FOREIGN_JWT = (
@@ -20,7 +20,8 @@ VARIANT = ADMIN["password"].replace("DROP TABLE artifacts;", "DROP TABLE package
 def test_default_admin_gets_a_bearer_token(api: Api) -> None:
     assert isinstance(api.token, str)
     assert api.token.startswith("bearer ")
-    assert api.enumerate([{"name": "*"}]).status_code == 200
+    listing = api.enumerate([{"name": "*"}])
+    assert listing.status_code == 200 and listing.get_json() == []
 
 
 def test_the_packages_variant_of_the_default_password_works(api: Api) -> None:
@@ -94,13 +95,25 @@ def test_protected_endpoints_refuse_missing_or_bad_tokens(
 
 
 def test_the_token_is_accepted_in_the_authorization_header_too(api: Api) -> None:
+    art = api.ingest("code", GH_BERT)["metadata"]
     resp = api.client.post("/artifacts", headers={"Authorization": api.token}, json=[{"name": "*"}])
+    assert resp.get_json() == [art]
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/health", '"status":'),
+        ("/tracks", "plannedTracks"),
+        ("/openapi.yaml", "openapi:"),
+        ("/docs", "swagger-ui"),
+        ("/metrics", "registry_http_requests_total"),
+    ],
+)
+def test_public_endpoints_need_no_token(api: Api, path: str, says: str) -> None:
+    resp = api.client.get(path)
     assert resp.status_code == 200
-
-
-@pytest.mark.parametrize("path", ["/health", "/tracks", "/openapi.yaml", "/docs", "/metrics"])
-def test_public_endpoints_need_no_token(api: Api, path: str) -> None:
-    assert api.client.get(path).status_code == 200
+    assert says in resp.get_data(as_text=True)
 
 
 def test_tracks(api: Api) -> None:

@@ -71,6 +71,9 @@ def test_kill_during_ingest_leaves_no_trace(
         upstream.release_slow.set()
         retry = server.call("POST", "/artifact/model", token, json={"url": SLOW})
         assert retry.status_code == 201, retry.text
+        listed = server.call("POST", "/artifacts", token, json=[{"name": "*"}]).json()
+        assert listed == [bert["metadata"], retry.json()["metadata"]]
+        assert retry.json()["metadata"]["name"] == "slow-download"
     finally:
         upstream.release_slow.set()
         server.stop()

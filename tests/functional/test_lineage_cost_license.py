@@ -143,7 +143,8 @@ def test_cost_counts_a_diamond_once(api: Api, registry: Registry) -> None:
 
 def test_cost_errors(api: Api) -> None:
     book = _id(api.ingest("dataset", BOOKCORPUS))
-    assert api.call("GET", f"/artifact/dataset/{book}/cost").status_code == 200
+    alone = api.call("GET", f"/artifact/dataset/{book}/cost").get_json()
+    assert set(alone) == {book} and alone[book]["standalone_cost"] > 0
     assert api.call("GET", f"/artifact/model/{book}/cost").status_code == 404
     assert api.call("GET", "/artifact/model/999/cost").status_code == 404
     assert api.call("GET", f"/artifact/dataset/{book}/cost?dependency=maybe").status_code == 400

@@ -47,9 +47,12 @@ def test_regex_matches_names_and_readme_text(api: Api) -> None:
 
 
 def test_regex_is_case_sensitive_and_404_when_nothing_matches(api: Api) -> None:
-    api.ingest("model", BERT)
-    assert api.call("POST", "/artifact/byRegEx", json={"regex": "BERT-BASE"}).status_code == 404
-    assert api.call("POST", "/artifact/byRegEx", json={"regex": "(?i)BERT-BASE"}).status_code == 200
+    bert = api.ingest("model", BERT)["metadata"]
+    missed = api.call("POST", "/artifact/byRegEx", json={"regex": "BERT-BASE"})
+    assert missed.status_code == 404
+    assert "'BERT-BASE'" in missed.get_json()["message"]
+    found = api.call("POST", "/artifact/byRegEx", json={"regex": "(?i)BERT-BASE"})
+    assert found.get_json() == [bert]
 
 
 @pytest.mark.parametrize(
@@ -70,20 +73,18 @@ def test_bad_regexes_are_400_with_the_reason(api: Api, body: object, reason: str
 
 
 def test_pathological_pattern_answers_correctly(api: Api) -> None:
-    api.ingest("model", BERT, name="a" * 200 + "!")
+    art = api.ingest("model", BERT, name="a" * 200 + "!")["metadata"]
     resp = api.call("POST", "/artifact/byRegEx", json={"regex": "(a+)+$"})
     assert resp.status_code == 404  # no name or README ends in a run of 'a'
     resp = api.call("POST", "/artifact/byRegEx", json={"regex": "(a|aa)+!"})
-    assert resp.status_code == 200
+    assert resp.get_json() == [art]
 
 
 def test_sql_looking_and_unicode_patterns_are_just_patterns(api: Api) -> None:
-    api.ingest("code", GH_BERT, name="模型-x")
-    assert (
-        api.call(
-            "POST", "/artifact/byRegEx", json={"regex": "'; DROP TABLE artifacts;--"}
-        ).status_code
-        == 404
-    )
-    assert api.call("POST", "/artifact/byRegEx", json={"regex": "模型"}).status_code == 200
-    assert api.enumerate([{"name": "*"}]).status_code == 200
+    art = api.ingest("code", GH_BERT, name="模型-x")["metadata"]
+    injected = api.call("POST", "/artifact/byRegEx", json={"regex": "'; DROP TABLE artifacts;--"})
+    assert injected.status_code == 404
+    # The pattern was only a pattern: the artifact is still there and still found.
+    assert api.call("POST", "/artifact/byRegEx", json={"regex": "模型"}).get_json() == [art]
+    assert api.enumerate([{"name": "*"}]).get_json() == [art]
+    assert api.call("GET", "/artifact/byName/" + quote("模型-x")).get_json() == [art]

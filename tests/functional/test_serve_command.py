@@ -81,7 +81,7 @@ def test_gunicorn_reads_its_settings_from_the_environment(tmp_path: Path) -> Non
     ("argv", "extra", "says"),
     [
         (["serve"], {"FORWARDED_ALLOW_IPS": "10.0.0.1/16"}, "FORWARDED_ALLOW_IPS"),
-        (["serve"], {"FLASK_ENV": "production"}, "SECRET_KEY"),
+        (["serve"], {"FLASK_ENV": "production"}, "JWT_SECRET"),
         (["serve", "--port", "0"], {}, "--port"),
     ],
 )

@@ -36,7 +36,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
 from tests.fakes import FakeUpstream
-from tests.fakes.records import FakeFile
+from tests.fakes.records import ZIP_ATTACKS, FakeFile
 
 BERT = "google-bert/bert-base-uncased"
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,12 +360,17 @@ def test_slow_download_stalls_until_released(upstream: FakeUpstream, tmp_path: P
 
 
 def test_unsafe_names_are_listed_and_served(upstream: FakeUpstream, api: HfApi) -> None:
-    names = {s.rfilename for s in api.model_info("fault/unsafe-names").siblings or []}
-    assert {"../escape.txt", "/etc/absolute.txt", "ok/../../up.txt", "config.json"} == names
+    for kind, unsafe in (
+        ("dotdot", "../escape.txt"),
+        ("absolute", "/etc/absolute.txt"),
+        ("climb", "ok/../../up.txt"),
+    ):
+        names = {s.rfilename for s in api.model_info(f"fault/unsafe-{kind}").siblings or []}
+        assert names == {unsafe, "config.json"}  # one hostile name per repository
     # HTTP clients normalise dot segments away, so ask with a raw request target.
     host, port = upstream.hf_endpoint.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=5)
-    connection.request("GET", "/fault/unsafe-names/resolve/main/../escape.txt")
+    connection.request("GET", "/fault/unsafe-dotdot/resolve/main/../escape.txt")
     response = connection.getresponse()
     assert response.status == 200
     assert response.read() == b"escaped the download directory\n"
@@ -419,11 +424,18 @@ def test_zipball_redirects_to_a_github_style_archive(upstream: FakeUpstream) -> 
     assert gh(upstream, "/repos/openai/whisper/zipball/no-such-ref").status_code == 404
 
 
-def test_zip_slip_archive_is_hostile(upstream: FakeUpstream) -> None:
-    archive = zipfile.ZipFile(io.BytesIO(gh(upstream, "/repos/fault/zip-slip/zipball").content))
-    names = archive.namelist()
-    assert "../../evil.txt" in names
-    assert "/abs.txt" in names
+def _zipball(upstream: FakeUpstream, repo: str) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(gh(upstream, f"/repos/fault/{repo}/zipball").content))
+
+
+def test_zip_slip_archives_are_hostile_one_attack_each(upstream: FakeUpstream) -> None:
+    for attack, entry in ZIP_ATTACKS.items():
+        archive = _zipball(upstream, f"zip-slip-{attack}")
+        top = archive.namelist()[0]
+        hostile = [n for n in archive.namelist() if not n.startswith(top)]
+        hostile += [n for n in archive.namelist() if n.startswith(top) and ".." in n]
+        assert hostile == [entry.name.replace("{top}", top)], attack
+    archive = _zipball(upstream, "zip-symlink")
     link = next(i for i in archive.infolist() if i.filename.endswith("link-to-passwd"))
     assert stat.S_ISLNK(link.external_attr >> 16)
     assert archive.read(link) == b"/etc/passwd"
@@ -494,8 +506,10 @@ def test_file_server(upstream: FakeUpstream) -> None:
     assert bundle.headers["Content-Disposition"] == 'attachment; filename="bundle.zip"'
     names = zipfile.ZipFile(io.BytesIO(bundle.content)).namelist()
     assert sorted(names) == ["README.md", "config.json", "model.safetensors"]
-    evil = zipfile.ZipFile(io.BytesIO(requests.get(f"{base}/files/evil.zip", timeout=5).content))
-    assert {"../../evil.txt", "/abs.txt", "README.md"} <= set(evil.namelist())
+    for attack, entry in ZIP_ATTACKS.items():
+        served = requests.get(f"{base}/files/evil-{attack}.zip", timeout=5).content
+        names = zipfile.ZipFile(io.BytesIO(served)).namelist()
+        assert names == ["README.md", entry.name.replace("{top}", "")]
     assert requests.get(f"{base}/files/error", timeout=5).status_code == 500
     assert requests.get(f"{base}/files/notfound", timeout=5).status_code == 404
     assert upstream.files_requests.count("/files/weights.bin") == 3

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from registry.db import migrate
 from registry.db.session import Database
@@ -44,10 +44,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 def _to(db: Database, revision: str, direction: str) -> None:
-    cfg = migrate.alembic_config(db)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, direction)(cfg, revision)
+    migrate.run(db, direction, revision)
 
 
 def test_upgrade_to_0002_backfills_the_origins_of_older_artifacts(db: Database) -> None:
@@ -69,3 +66,46 @@ def test_every_migration_goes_down_and_up_again(db: Database) -> None:
     _to(db, "head", "upgrade")
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM blob_epoch WHERE id = 1")).scalar() == 0
+
+
+def test_upgrade_to_0003_keeps_every_row_and_stops_reusing_sequence_numbers(
+    db: Database,
+) -> None:
+    _to(db, "0002", "downgrade")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.engine.begin() as conn:
+        for ident, kind, key, _ in ROWS:
+            conn.execute(INSERT, {"i": ident, "t": kind, "k": key, "d": "0" * 64, "n": now})
+        seqs = dict(conn.execute(text("SELECT id, seq FROM artifacts")).all())
+        conn.execute(
+            text(
+                "INSERT INTO artifact_files (artifact_seq, path, sha256, size, role)"
+                " VALUES (:s, 'model.bin', :d, 1, 'weights')"
+            ),
+            {"s": seqs["1"], "d": "1" * 64},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ratings (artifact_seq, artifact_version, computed_at, payload)"
+                " VALUES (:s, 1, :n, '{}')"
+            ),
+            {"s": seqs["1"], "n": now},
+        )
+    _to(db, "head", "upgrade")
+    with db.engine.begin() as conn:
+        # The SQLite rebuild must not cascade-delete the rows that point at artifacts.
+        assert conn.execute(text("SELECT count(*) FROM artifact_files")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM ratings")).scalar() == 1
+        assert dict(conn.execute(text("SELECT id, seq FROM artifacts")).all()) == seqs
+        newest = max(seqs.values())
+        conn.execute(text("DELETE FROM artifacts WHERE seq = :s"), {"s": newest})
+        conn.execute(INSERT, {"i": "5", "t": "model", "k": "url:x", "d": "0" * 64, "n": now})
+        fresh = conn.execute(text("SELECT seq FROM artifacts WHERE id = '5'")).scalar()
+        assert fresh is not None and fresh > newest
+        # The constraints came through the rebuild: (type, source) is still unique.
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(INSERT, {"i": "6", "t": "model", "k": "url:x", "d": "0" * 64, "n": now})
+    with db.engine.connect() as conn:
+        # Foreign keys are enforced again on the pooled connection after the run.
+        if db.is_sqlite:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

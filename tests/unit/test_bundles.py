@@ -1,9 +1,16 @@
 import hashlib
 import io
+import os
+import time
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from registry.services.bundles import build_bundle, stream_zip
+
+FIXED = (1980, 1, 1, 0, 0, 0)
+DAY = 86400.0
 
 
 def _files(tmp_path: Path) -> list[tuple[str, Path, int]]:
@@ -32,14 +39,33 @@ def test_bundle_is_stored_uncompressed_and_round_trips(tmp_path: Path) -> None:
             assert zf.read(name) == path.read_bytes()
 
 
-def test_bundle_bytes_depend_only_on_contents(tmp_path: Path) -> None:
+def _a_day_later(monkeypatch: pytest.MonkeyPatch, files: list[tuple[str, Path, int]]) -> None:
+    """Move the clock and the source files' times a day ahead, as if the next build ran
+    tomorrow: a bundle that took any timestamp from either would change its bytes."""
+    real_time, real_localtime, real_gmtime = time.time, time.localtime, time.gmtime
+    monkeypatch.setattr(time, "time", lambda: real_time() + DAY)
+    monkeypatch.setattr(time, "localtime", lambda t=None: real_localtime(t or time.time()))
+    monkeypatch.setattr(time, "gmtime", lambda t=None: real_gmtime(t or time.time()))
+    for _, path, _ in files:
+        stat = path.stat()
+        os.utime(path, (stat.st_atime + DAY, stat.st_mtime + DAY))
+
+
+def test_bundle_bytes_depend_only_on_contents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = _files(tmp_path)
     a = build_bundle(files, tmp_path / "one.zip")
+    _a_day_later(monkeypatch, files)
     b = build_bundle(list(reversed(files)), tmp_path / "two.zip")
     assert a == b
+    with zipfile.ZipFile(tmp_path / "two.zip") as zf:
+        assert {i.date_time for i in zf.infolist()} == {FIXED}
 
 
-def test_streamed_zip_is_valid_and_deterministic(tmp_path: Path) -> None:
+def test_streamed_zip_is_valid_and_deterministic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = _files(tmp_path)
 
     def chunks(path: Path) -> list[bytes]:
@@ -50,10 +76,12 @@ def test_streamed_zip_is_valid_and_deterministic(tmp_path: Path) -> None:
         return [(n, s, (lambda p=p: iter(chunks(p)))) for n, p, s in files]
 
     first = b"".join(stream_zip(entries()))
+    _a_day_later(monkeypatch, files)
     second = b"".join(stream_zip(entries()))
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as zf:
         assert zf.testzip() is None
+        assert {i.date_time for i in zf.infolist()} == {FIXED}
         for name, path, _ in files:
             assert zf.read(name) == path.read_bytes()
 

@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from pydantic import BaseModel, ValidationError
 
 from registry.domain.errors import BadRequest, Unauthorized
-from registry.domain.models import ArtifactType, Principal, User
+from registry.domain.models import ArtifactType, Credential, Principal, User
 from registry.domain.names import validate_artifact_id
 from registry.services.container import Registry
 
@@ -37,6 +37,16 @@ def request_token() -> str | None:
 def authenticate_request() -> None:
     """before_request hook of every protected blueprint: 403 without a valid token."""
     g.principal = registry().users.principal(request_token())
+
+
+def credential() -> Credential:
+    """The request's token, checked but not yet counted: for handlers whose service
+    counts the use inside its own transaction (then `served_to` names the caller)."""
+    return registry().users.credential(request_token())
+
+
+def served_to(caller: Principal) -> None:
+    g.principal = caller
 
 
 def principal() -> Principal:

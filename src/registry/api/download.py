@@ -1,4 +1,8 @@
-"""GET download_url: the bundle (ETag, Range, If-None-Match) or parts as a zip stream."""
+"""GET download_url: the bundle (ETag, Range, If-None-Match) or parts as a zip stream.
+
+No before_request authentication here: the download service counts the token use
+together with the audit event, in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from registry.api.common import artifact_id, authenticate_request, caller, registry
+from registry.api.common import artifact_id, credential, registry, served_to
 from registry.api.ranges import is_new_transfer, not_modified, ranged_response
 from registry.services.download import parse_parts
 
 bp = Blueprint("download", __name__)
-bp.before_request(authenticate_request)
 
 
 def _disposition(name: str, suffix: str) -> str:
@@ -26,10 +29,14 @@ def _disposition(name: str, suffix: str) -> str:
 
 @bp.get("/download/<id_>")
 def download(id_: str) -> Response:
+    token = credential()
+    ident = artifact_id(id_)
     service = registry().downloads
     parts = parse_parts(request.args.getlist("part"))
     if parts:
-        chosen = service.parts(artifact_id(id_), parts, caller())
+        served = service.parts(ident, parts, token, not_modified)
+        served_to(served.caller)
+        chosen = served.download
         suffix = "-" + "-".join(p.value for p in chosen.parts)
         headers = {
             "ETag": f'"{chosen.etag}"',
@@ -37,7 +44,7 @@ def download(id_: str) -> Response:
             "Cache-Control": "private, no-cache",
             "Accept-Ranges": "none",
         }
-        if not_modified(chosen.etag):
+        if served.not_modified:
             return Response(status=304, headers=headers)
         return Response(
             service.stream_parts(chosen),
@@ -46,13 +53,15 @@ def download(id_: str) -> Response:
             direct_passthrough=True,
         )
 
-    bundle = service.bundle(artifact_id(id_), caller(), record=is_new_transfer())
+    whole = service.bundle(ident, token, not_modified, record=is_new_transfer())
+    served_to(whole.caller)
+    bundle = whole.download
     headers = {
         "ETag": f'"{bundle.sha256}"',
         "Content-Disposition": _disposition(bundle.name, ""),
         "Cache-Control": "private, no-cache",
     }
-    if not_modified(bundle.sha256):
+    if whole.not_modified:
         return Response(status=304, headers={**headers, "Accept-Ranges": "bytes"})
     return ranged_response(
         bundle.size,

@@ -25,7 +25,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def _registry_error(exc: RegistryError) -> tuple[Response, int]:
         if exc.status >= 500:
-            log.error("request_failed", error=exc.code, message=exc.message)
+            # With the traceback and its causes: a 5xx is ours to explain.
+            log.error("request_failed", error=exc.code, message=exc.message, exc_info=exc)
         resp, status = _answer(exc.status, exc.code, exc.message, **exc.details)
         if isinstance(exc, RangeNotSatisfiable):
             resp.headers["Content-Range"] = f"bytes */{exc.details.get('size', '*')}"

@@ -64,6 +64,8 @@ class TokenRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    # Nothing sets it yet: token revocation (DELETE /authenticate) will; the token
+    # check (`UserRepository.use_token`) already refuses revoked tokens.
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -74,10 +76,14 @@ class ArtifactRow(Base):
         # enforced by the database so two concurrent ingests cannot both win.
         UniqueConstraint("type", "source_key", name="uq_artifacts_type_source"),
         Index("ix_artifacts_name", "name"),
+        # Without AUTOINCREMENT SQLite hands the largest deleted `seq` to the next
+        # insert, and a client holding that value as its offset would skip the new
+        # artifact. PostgreSQL's sequence never goes back; this only affects SQLite.
+        {"sqlite_autoincrement": True},
     )
 
-    # `seq` orders listings and makes stable keyset pagination possible; `id` is
-    # the public, unguessable identifier.
+    # `seq` orders listings and makes stable keyset pagination possible (it only ever
+    # grows, on both backends); `id` is the public, unguessable identifier.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(16))

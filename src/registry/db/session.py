@@ -18,7 +18,6 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -54,7 +53,9 @@ class Database:
         self._write_sessions = sessionmaker(
             self.engine.execution_options(registry_write=True), expire_on_commit=False
         )
-        self._thread_locks: dict[str, threading.Lock] = {}
+        # name -> [lock, threads holding or waiting for it]; an entry lives only while
+        # someone uses it, so one lock per rated artifact does not pile up forever.
+        self._thread_locks: dict[str, list[Any]] = {}
         self._thread_locks_guard = threading.Lock()
 
     def _make_engine(self, echo: bool) -> Engine:
@@ -62,10 +63,8 @@ class Database:
             return create_engine(
                 self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
             )
-        database = self.url.database or ""
-        in_memory = database in {"", ":memory:"}
-        if not in_memory:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # The file's folder is created at startup (`registry.startup`), not here.
+        in_memory = (self.url.database or "") in {"", ":memory:"}
         engine = create_engine(
             self.url,
             echo=echo,
@@ -126,9 +125,7 @@ class Database:
     def named_lock(self, name: str) -> Iterator[None]:
         """An exclusive lock across threads and processes (and hosts, on PostgreSQL)."""
         digest = hashlib.sha256(name.encode()).digest()
-        with self._thread_locks_guard:
-            thread_lock = self._thread_locks.setdefault(name, threading.Lock())
-        with thread_lock:
+        with self._thread_lock(name):
             if not self.is_sqlite:
                 key = int.from_bytes(digest[:8], "big", signed=True)
                 with self.engine.connect() as conn:
@@ -154,6 +151,21 @@ class Database:
                     yield
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def _thread_lock(self, name: str) -> Iterator[None]:
+        """Exclusive among this process's threads; the entry goes when the last one leaves."""
+        with self._thread_locks_guard:
+            entry = self._thread_locks.setdefault(name, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._thread_locks_guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._thread_locks[name]
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -109,3 +109,11 @@ class EntryNotFound(NotFound):
     """The repository and revision exist, but hold no file or folder at that path."""
 
     code = "entry_not_found"
+
+
+class IntegrityFailure(RegistryError):
+    """Stored data the registry vouches for is gone or wrong (a blob the database
+    lists is missing): data loss, which no retry repairs. Operators must look."""
+
+    status = 500
+    code = "integrity_error"

@@ -77,8 +77,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """A token whose signature checked out, before its use is counted."""
+
+    token_id: str
+
+
+@dataclass(frozen=True)
 class Principal:
-    """The authenticated caller of one request."""
+    """The authenticated caller of one request.
+
+    `token_id` names the token the request came with; token revocation
+    (DELETE /authenticate, with `TokenRow.revoked`) will need it.
+    """
 
     user: User
     token_id: str

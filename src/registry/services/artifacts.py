@@ -33,6 +33,7 @@ class ArtifactService:
         db: Database,
         blobs: BlobStore,
         users: UserService,
+        janitor: BlobJanitor,
         *,
         page_size: int,
         max_page_size: int,
@@ -46,7 +47,7 @@ class ArtifactService:
         self.max_page_size = max_page_size
         self.max_queries = max_queries
         self.clock = clock
-        self.janitor = BlobJanitor(db, blobs)
+        self.janitor = janitor
 
     def get(self, artifact_type: ArtifactType | None, artifact_id: str) -> Artifact:
         with self.db.read() as session:

@@ -1,13 +1,17 @@
-"""Freeing blobs that no artifact uses any more.
+"""Blobs the database references: reading them, and freeing those no artifact uses.
 
-Callers hold `Database.blob_lock()` around both steps: `unreferenced` runs inside
+A referenced blob that is missing is data loss, not an outage: `read_referenced`
+reports it as `IntegrityFailure` (500 integrity_error, logged), never as a 503
+that invites a retry.
+
+For freeing, callers hold `Database.blob_lock()` around both steps: `unreferenced` runs inside
 the transaction that drops the references (and bumps the blob epoch, telling
 in-flight ingests to re-check their uploads), `delete_files` after it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +20,36 @@ from sqlalchemy.orm import Session
 
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
+from registry.domain.errors import IntegrityFailure
 from registry.storage.blobs import BlobStore
 
 log = structlog.get_logger(__name__)
+
+
+def _missing(digest: str) -> IntegrityFailure:
+    log.error("blob_missing", digest=digest)
+    return IntegrityFailure(
+        f"the stored bytes {digest} are missing from the blob store: restore them from a "
+        "backup or re-ingest the artifact",
+        digest=digest,
+    )
+
+
+def read_referenced(
+    blobs: BlobStore, digest: str, start: int = 0, end: int | None = None
+) -> Iterator[bytes]:
+    """The bytes of a blob some artifact references (`BlobStore.read` semantics)."""
+    try:
+        return blobs.read(digest, start, end)
+    except FileNotFoundError as exc:
+        raise _missing(digest) from exc
+
+
+def require_referenced(blobs: BlobStore, digests: Iterable[str]) -> None:
+    """Refuse up front when a blob is missing, before a streamed answer has begun."""
+    for digest in digests:
+        if not blobs.exists(digest):
+            raise _missing(digest)
 
 
 @dataclass(frozen=True)

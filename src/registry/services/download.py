@@ -1,4 +1,15 @@
-"""Serving stored bytes: the whole bundle (with ranges) or chosen parts as a zip."""
+"""Serving stored bytes: the whole bundle (with ranges) or chosen parts as a zip.
+
+Every download path (/download, the Hub-compatible API, the CLI through either) asks
+`DownloadService.authorize` the one question "may this caller download artifact X":
+existence, then the guard (permissions, private artifacts and monitors plug in there).
+
+A download is a read, but the audit trail records it and the caller's token use is
+counted. When the caller comes with a credential, both go into one short write
+transaction, so on SQLite a download takes the write lock once, briefly. A client
+that already holds the bytes (its ETag matches: a 304) has downloaded nothing, and
+no DOWNLOAD event is written.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +17,30 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from registry.db.models import ArtifactRow
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
-from registry.domain.errors import BadRequest, NotFound, StorageUnavailable
-from registry.domain.models import ArtifactFile, ArtifactType, AuditAction, FileRole, User
+from registry.domain.errors import BadRequest, NotFound, RegistryError
+from registry.domain.models import (
+    ArtifactFile,
+    ArtifactType,
+    AuditAction,
+    Credential,
+    FileRole,
+    Principal,
+    User,
+)
 from registry.services.audit import record_event
+from registry.services.blobs import read_referenced, require_referenced
 from registry.services.bundles import stream_zip
+from registry.services.users import UserService
 from registry.storage.blobs import BlobStore
+
+T = TypeVar("T", "BundleInfo", "PartsDownload")
 
 
 @dataclass(frozen=True)
@@ -27,6 +50,10 @@ class BundleInfo:
     sha256: str
     size: int
 
+    @property
+    def etag(self) -> str:
+        return self.sha256
+
 
 @dataclass(frozen=True)
 class PartsDownload:
@@ -35,6 +62,13 @@ class PartsDownload:
     etag: str
     files: tuple[ArtifactFile, ...]
     parts: tuple[FileRole, ...]
+
+
+@dataclass(frozen=True)
+class Served(Generic[T]):
+    caller: Principal
+    download: T
+    not_modified: bool  # the client holds these bytes already (its ETag matched)
 
 
 def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
@@ -58,8 +92,7 @@ class DownloadGuard(Protocol):
     """Decides whether `user` may download `artifact`; raises to refuse.
 
     Raise `NotFound` to hide an artifact the caller may not know of (a private one),
-    `Unauthorized` to refuse one the caller can see. Every download path (the
-    /download endpoint, the Hub-compatible API, the CLI through either) passes here.
+    `Unauthorized` to refuse one the caller can see. Every download path passes here.
     """
 
     def __call__(self, session: Session, artifact: ArtifactRow, user: User) -> None: ...
@@ -85,80 +118,157 @@ class Permitted:
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: ArtifactRow) -> Permitted:
+        return cls(
+            artifact_id=row.id,
+            type=ArtifactType(row.type),
+            name=row.name,
+            source_url=row.source_url,
+            files=tuple(
+                ArtifactFile(path=f.path, sha256=f.sha256, size=f.size, role=FileRole(f.role))
+                for f in row.files
+            ),
+            bundle_sha256=row.bundle_sha256,
+            bundle_size=row.bundle_size,
+            card=dict(row.card or {}),
+            upstream=dict(row.upstream or {}),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What `authorize` decided: the artifact, and the caller when it was charged here."""
+
+    caller: Principal | None
+    artifact: Permitted
+
 
 class DownloadService:
     def __init__(
         self,
         db: Database,
         blobs: BlobStore,
+        users: UserService,
         guard: DownloadGuard = allow_authenticated,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.blobs = blobs
+        self.users = users
         self.guard = guard
         self.clock = clock
 
-    def authorize(self, artifact_id: str, user: User, *, record: bool) -> Permitted:
-        """The one check of "may `user` download artifact X": existence, then the guard.
+    def authorize(
+        self,
+        artifact_id: str,
+        who: User | Credential,
+        *,
+        record: bool | Callable[[Permitted], bool],
+    ) -> Grant:
+        """The one check of "may this caller download artifact X": existence, then the guard.
 
-        `record` adds the DOWNLOAD audit event in the same transaction; callers pass
-        False for metadata reads, HEAD requests and resumed (ranged) transfers, so a
-        download is audited once however many requests it takes.
+        `who` is a user already authenticated, or a credential whose use is counted
+        here, in the same transaction as the audit event. `record` (or `record(found)`)
+        decides whether a DOWNLOAD is recorded: callers say no for metadata reads, HEAD
+        requests, resumed (ranged) transfers and 304s, so a download is audited once
+        however many requests it takes. A request for something that does not exist
+        still spends a token use (as every request does): its error is raised after
+        the commit.
         """
+        failure: RegistryError | None = None
+        caller: Principal | None = None
+        found: Permitted | None = None
         with self.db.transaction() as session:
+            if isinstance(who, Credential):
+                caller = self.users.charge(session, who)
+                user = caller.user
+            else:
+                user = who
             row = ArtifactRepository(session).get(artifact_id)
-            if row is None:
-                raise NotFound(f"no artifact with id {artifact_id}")
-            self.guard(session, row, user)
-            if record:
-                record_event(session, AuditAction.DOWNLOAD, row, user, self.clock())
-            return Permitted(
-                artifact_id=row.id,
-                type=ArtifactType(row.type),
-                name=row.name,
-                source_url=row.source_url,
-                files=tuple(
-                    ArtifactFile(path=f.path, sha256=f.sha256, size=f.size, role=FileRole(f.role))
-                    for f in row.files
-                ),
-                bundle_sha256=row.bundle_sha256,
-                bundle_size=row.bundle_size,
-                card=dict(row.card or {}),
-                upstream=dict(row.upstream or {}),
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
+            try:
+                if row is None:
+                    raise NotFound(f"no artifact with id {artifact_id}")
+                self.guard(session, row, user)
+                found = Permitted.of(row)
+                wanted = record(found) if callable(record) else record
+            except RegistryError as exc:
+                failure = exc
+            else:
+                if wanted:
+                    record_event(session, AuditAction.DOWNLOAD, row, user, self.clock())
+        if failure is not None:
+            raise failure
+        assert found is not None
+        return Grant(caller, found)
 
-    def bundle(self, artifact_id: str, user: User, *, record: bool = True) -> BundleInfo:
-        found = self.authorize(artifact_id, user, record=record)
-        return BundleInfo(
-            artifact_id=found.artifact_id,
-            name=found.name,
-            sha256=found.bundle_sha256,
-            size=found.bundle_size,
+    def _serve(
+        self,
+        artifact_id: str,
+        credential: Credential,
+        describe: Callable[[Permitted], T],
+        client_has: Callable[[str], bool],
+        record: bool,
+    ) -> Served[T]:
+        chosen: list[T] = []
+
+        def decide(found: Permitted) -> bool:
+            chosen.append(describe(found))  # raises (404 for missing parts) before recording
+            return record and not client_has(chosen[0].etag)
+
+        grant = self.authorize(artifact_id, credential, record=decide)
+        assert grant.caller is not None
+        download = chosen[0]
+        return Served(grant.caller, download, client_has(download.etag))
+
+    def bundle(
+        self,
+        artifact_id: str,
+        credential: Credential,
+        client_has: Callable[[str], bool],
+        *,
+        record: bool = True,
+    ) -> Served[BundleInfo]:
+        """The stored bundle; `client_has(etag)` tells whether the client holds it, and
+        `record` is False for a request that continues a transfer (a resumed range)."""
+        return self._serve(
+            artifact_id,
+            credential,
+            lambda a: BundleInfo(a.artifact_id, a.name, a.bundle_sha256, a.bundle_size),
+            client_has,
+            record,
         )
 
-    def parts(self, artifact_id: str, parts: tuple[FileRole, ...], user: User) -> PartsDownload:
+    def parts(
+        self,
+        artifact_id: str,
+        parts: tuple[FileRole, ...],
+        credential: Credential,
+        client_has: Callable[[str], bool],
+    ) -> Served[PartsDownload]:
         if not parts:
             raise BadRequest("name at least one part to download")
-        found = self.authorize(artifact_id, user, record=True)
-        chosen = tuple(f for f in found.files if f.role in parts)
-        if not chosen:
-            wanted = ", ".join(p.value for p in parts)
-            raise NotFound(f"artifact {found.artifact_id} has no files in the part(s) {wanted}")
-        h = hashlib.sha256()
-        for f in sorted(chosen, key=lambda f: f.path):
-            h.update(f"{f.path}\0{f.sha256}\n".encode())
-        return PartsDownload(found.artifact_id, found.name, h.hexdigest(), chosen, parts)
+
+        def describe(found: Permitted) -> PartsDownload:
+            chosen = tuple(f for f in found.files if f.role in parts)
+            if not chosen:
+                wanted = ", ".join(p.value for p in parts)
+                raise NotFound(f"artifact {found.artifact_id} has no files in the part(s) {wanted}")
+            h = hashlib.sha256()
+            for f in sorted(chosen, key=lambda f: f.path):
+                h.update(f"{f.path}\0{f.sha256}\n".encode())
+            return PartsDownload(found.artifact_id, found.name, h.hexdigest(), chosen, parts)
+
+        served = self._serve(artifact_id, credential, describe, client_has, True)
+        if not served.not_modified:
+            # The zip is streamed after the headers are sent: find a lost blob before.
+            require_referenced(self.blobs, {f.sha256 for f in served.download.files})
+        return served
 
     def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        try:
-            return self.blobs.read(sha256, start, end)
-        except FileNotFoundError as exc:
-            raise StorageUnavailable(
-                f"the stored bytes {sha256} are missing from the blob store"
-            ) from exc
+        return read_referenced(self.blobs, sha256, start, end)
 
     def stream_parts(self, download: PartsDownload) -> Iterator[bytes]:
         entries = [

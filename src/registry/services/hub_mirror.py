@@ -163,7 +163,7 @@ class HubMirrorService:
         with self.db.read() as session:
             candidate, shown = self._locate(session, ref)
         audit = record_path is not None and record_path in candidate.paths
-        permitted = self.downloads.authorize(candidate.artifact_id, user, record=audit)
+        permitted = self.downloads.authorize(candidate.artifact_id, user, record=audit).artifact
         repo = self._repo(permitted, shown, ref.repo_type)
         if repo.sha != candidate.commit and ref.revision not in _MAIN:
             # Updated between the lookup and now: that commit is gone.

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.db.constraints import UQ_ARTIFACT_SOURCE, broken_unique_constraint
 from registry.db.models import ArtifactFileRow, ArtifactLinkRow, ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository, to_artifact
 from registry.db.session import Database
@@ -89,6 +90,7 @@ class IngestService:
         *,
         hf_endpoint: str,
         work_root: Path,
+        janitor: BlobJanitor,
         policy: IngestPolicy | None = None,
         upload_workers: int = 4,
         canonical: Callable[[str, str], str] | None = None,
@@ -103,7 +105,7 @@ class IngestService:
         self.upload_workers = upload_workers
         self.canonical = canonical
         self.clock = clock
-        self.janitor = BlobJanitor(db, blobs)
+        self.janitor = janitor
 
     # -- public use cases -------------------------------------------------
 
@@ -133,6 +135,8 @@ class IngestService:
                     record_event(session, AuditAction.CREATE, row, user, now)
                     artifact = to_artifact(row)
             except IntegrityError as exc:
+                if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
+                    raise  # any other integrity error is a bug of the registry's
                 raise self._conflict_after(artifact_type, ref) from exc
         return artifact
 
@@ -179,6 +183,8 @@ class IngestService:
                         artifact = to_artifact(row)
                     self.janitor.delete_files(freed)
             except IntegrityError as exc:
+                if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
+                    raise  # any other integrity error is a bug of the registry's
                 raise self._conflict_after(artifact_type, ref) from exc
         return artifact
 
@@ -213,7 +219,12 @@ class IngestService:
         """An insert lost a race on (type, source): name the artifact that won."""
         with self.db.read() as session:
             existing = ArtifactRepository(session).id_by_source(artifact_type, ref.key)
-        return _exists(artifact_type, existing or "unknown", ref.url)
+        if existing is None:
+            return Conflict(
+                f"{ref.url} was ingested as {artifact_type.value} by a concurrent request and "
+                "deleted again since; send the request again"
+            )
+        return _exists(artifact_type, existing, ref.url)
 
     def _prepare(
         self, artifact_type: ArtifactType, name: str, ref: SourceRef, workdir: Path

@@ -10,29 +10,41 @@ from typing import Any
 from registry.db.models import ArtifactRow
 from registry.domain.lineage import DeclaredLink, declared_links
 from registry.domain.models import ArtifactType
+from registry.services.blobs import read_referenced
 from registry.sources.base import Description, Manifest, SourceKind, SourceRef, read_json
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
 
 _MAX_JSON = 1 << 20
 
-_LINK_PREFIX = {"model": "hf-model", "dataset": "hf-dataset", "code": "github"}
+# Upstream identity without revision: "hf-model:org/name", "github:owner/repo". An
+# artifact's origin and the links other artifacts declare to it meet on this key.
+_ORIGIN_PREFIX = {
+    SourceKind.HF_MODEL: "hf-model",
+    SourceKind.HF_DATASET: "hf-dataset",
+    SourceKind.GITHUB: "github",
+}
+_LINK_SOURCE = {
+    "model": SourceKind.HF_MODEL,
+    "dataset": SourceKind.HF_DATASET,
+    "code": SourceKind.GITHUB,
+}
+
+
+def _origin(kind: SourceKind, repo_id: str) -> str:
+    return f"{_ORIGIN_PREFIX[kind]}:{repo_id.lower()}"
 
 
 def origin_of(ref: SourceRef) -> str | None:
-    """Upstream identity without revision, the key declared links point at."""
-    if ref.repo_id is None:
+    """The origin of an ingested source; None for plain URLs."""
+    if ref.repo_id is None or ref.kind not in _ORIGIN_PREFIX:
         return None
-    prefix = {
-        SourceKind.HF_MODEL: "hf-model",
-        SourceKind.HF_DATASET: "hf-dataset",
-        SourceKind.GITHUB: "github",
-    }.get(ref.kind)
-    return f"{prefix}:{ref.repo_id.lower()}" if prefix else None
+    return _origin(ref.kind, ref.repo_id)
 
 
 def link_origin(link: DeclaredLink) -> str:
-    return f"{_LINK_PREFIX[link.kind]}:{link.ref.lower()}"
+    """The origin a declared link points at."""
+    return _origin(_LINK_SOURCE[link.kind], link.ref)
 
 
 def manifest_json(manifest: Manifest, name: str) -> Any:
@@ -88,8 +100,9 @@ def stored_description(row: ArtifactRow, blobs: BlobStore, hf_endpoint: str) -> 
         if entry is None or entry.size > _MAX_JSON:
             return None
         try:
-            return json.loads(b"".join(blobs.read(entry.sha256)))
-        except (FileNotFoundError, ValueError):
+            # A listed file whose blob is gone is data loss, not "no config": it raises.
+            return json.loads(b"".join(read_referenced(blobs, entry.sha256)))
+        except ValueError:
             return None
 
     ref = parse_source_url(row.source_url, ArtifactType(row.type), hf_endpoint)

@@ -7,6 +7,7 @@ pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import re2
@@ -40,10 +41,18 @@ def compile_pattern(pattern: str, max_length: int) -> Any:
 
 
 class SearchService:
-    def __init__(self, db: Database, *, budget_seconds: float, max_pattern_length: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        budget_seconds: float,
+        max_pattern_length: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.budget_seconds = budget_seconds
         self.max_pattern_length = max_pattern_length
+        self.clock = clock
 
     def by_name(self, name: str) -> list[ArtifactSummary]:
         if not name:
@@ -57,7 +66,7 @@ class SearchService:
     def by_regex(self, pattern: str) -> list[ArtifactSummary]:
         """Artifacts whose name or README contains a match (case-sensitive)."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
-        deadline = time.monotonic() + self.budget_seconds
+        deadline = self.clock() + self.budget_seconds
         found: list[ArtifactSummary] = []
         scanned = 0
         with self.db.read() as session:
@@ -65,7 +74,7 @@ class SearchService:
                 scanned += 1
                 if compiled.search(summary.name) or (readme and compiled.search(readme)):
                     found.append(summary)
-                if time.monotonic() > deadline:
+                if self.clock() > deadline:
                     raise BadRequest(
                         f"the search passed its {self.budget_seconds:g} s budget after "
                         f"{scanned} artifacts; use a more specific pattern"

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from registry.auth import tokens
 from registry.auth.passwords import hash_password, verify_password
+from registry.db.constraints import UQ_USER_NAME, broken_unique_constraint
 from registry.db.models import TokenRow, UserRow
 from registry.db.repositories import UserRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
-from registry.domain.models import Principal, User
+from registry.domain.models import Credential, Principal, User
 
 # Clients in the wild send the spec's default password with this other ending.
 _DEFAULT_PASSWORD_VARIANT = ("DROP TABLE artifacts;", "DROP TABLE packages;")
@@ -69,8 +70,10 @@ class UserService:
         try:
             with self.db.transaction() as session:
                 self.ensure_default_admin(session)
-        except IntegrityError:
-            pass  # another worker seeded it at the same moment
+        except IntegrityError as exc:
+            if broken_unique_constraint(exc) != UQ_USER_NAME:
+                raise
+            # another worker seeded it at the same moment
 
     def create_user(self, name: str, password: str, is_admin: bool) -> User:
         if not name or len(name) > 255:
@@ -88,6 +91,8 @@ class UserService:
                 UserRepository(session).add(row)
                 return _user(row)
         except IntegrityError as exc:
+            if broken_unique_constraint(exc) != UQ_USER_NAME:
+                raise
             raise Conflict(f"a user named {name!r} exists already") from exc
 
     def _candidates(self, name: str, password: str) -> list[str]:
@@ -129,18 +134,31 @@ class UserService:
             )
         return issued.value
 
-    def principal(self, header_value: str | None) -> Principal:
-        """The caller behind an X-Authorization header, counting one use of the token."""
+    def credential(self, header_value: str | None) -> Credential:
+        """The signed token in an X-Authorization header, checked without the database.
+
+        Its use is counted by `charge`, inside the one write transaction of the request."""
         if not header_value:
             raise Forbidden("missing X-Authorization header; get a token from PUT /authenticate")
         token_id = tokens.decode(self.jwt_secret, header_value)
         if token_id is None:
             raise Forbidden("the X-Authorization token is invalid or expired")
+        return Credential(token_id)
+
+    def charge(self, session: Session, credential: Credential) -> Principal:
+        """Count one use of the token in `session`'s transaction; 403 when it is spent."""
+        row = UserRepository(session).use_token(
+            credential.token_id, self.clock(), self.token_max_uses
+        )
+        if row is None:
+            raise Forbidden(
+                "the X-Authorization token is expired, revoked or used up; "
+                "get a new one from PUT /authenticate"
+            )
+        return Principal(user=_user(row), token_id=credential.token_id)
+
+    def principal(self, header_value: str | None) -> Principal:
+        """The caller behind an X-Authorization header, counting one use of the token."""
+        credential = self.credential(header_value)
         with self.db.transaction() as session:
-            row = UserRepository(session).use_token(token_id, self.clock(), self.token_max_uses)
-            if row is None:
-                raise Forbidden(
-                    "the X-Authorization token is expired, revoked or used up; "
-                    "get a new one from PUT /authenticate"
-                )
-            return Principal(user=_user(row), token_id=token_id)
+            return self.charge(session, credential)

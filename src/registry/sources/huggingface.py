@@ -8,7 +8,7 @@ during an ingest cannot mix two revisions.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +30,6 @@ from registry.sources.files import classify, redundant_weight_files
 from registry.sources.hub_client import split_front_matter, wrap_hub_call
 from registry.sources.safety import is_under, safe_relpath
 from registry.storage.blobs import sha256_file
-
-_METADATA_FILES = {"README.md", "config.json", "adapter_config.json"}
-
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @dataclass(frozen=True)
@@ -132,35 +127,6 @@ class HuggingFaceSource:
             role=classify(f.path, _artifact_type(ref)),
         )
 
-    def describe(self, ref: SourceRef, workdir: Path) -> Description:
-        """Metadata only: the hub's file list and the small JSON and README files."""
-        info = self._info(ref)
-        sha = str(info.sha or ref.revision or "main")
-        remote = self._remote(info)
-        chosen = self.select_files(ref, remote)
-        small = [f for f in chosen if f.path in _METADATA_FILES]
-        repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
-        staged = {f.path: self._download(ref, repo_type, sha, f, workdir) for f in small}
-        readme = (
-            staged["README.md"].local.read_text("utf-8", errors="replace")
-            if "README.md" in staged
-            else ""
-        )
-        front, _ = split_front_matter(readme)
-        card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
-        kind = _artifact_type(ref)
-        return Description(
-            ref=ref,
-            readme=readme,
-            card={**front, **card_data},
-            upstream=_snapshot(info, ref, remote, kind),
-            files=tuple((f.path, f.size or 0, classify(f.path, kind).value) for f in chosen),
-            config=read_json(staged["config.json"].local) if "config.json" in staged else None,
-            adapter_config=read_json(staged["adapter_config.json"].local)
-            if "adapter_config.json" in staged
-            else None,
-        )
-
     @staticmethod
     def _remote(info: Any) -> list[RemoteFile]:
         return [
@@ -194,7 +160,16 @@ class HuggingFaceSource:
             return None
         return name if str(getattr(other, "id", "")) == canonical else None
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def _fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        wanted: Callable[[RemoteFile], bool],
+    ) -> tuple[Manifest, list[RemoteFile]]:
+        """The one pipeline: the hub's metadata, the files kept, the `wanted` ones of
+        them downloaded (pinned to one commit); returns the manifest of what was
+        downloaded and the list of every file kept."""
         info = self._info(ref)
         sha = str(info.sha or ref.revision or "main")
         remote = self._remote(info)
@@ -203,22 +178,50 @@ class HuggingFaceSource:
         dest = workdir / "files"
         dest.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="hf-download") as pool:
-            staged = list(pool.map(lambda f: self._download(ref, repo_type, sha, f, dest), chosen))
+            staged = list(
+                pool.map(
+                    lambda f: self._download(ref, repo_type, sha, f, dest),
+                    [f for f in chosen if wanted(f)],
+                )
+            )
         readme_file = next((s for s in staged if s.path.lower() == "readme.md"), None)
         readme = readme_file.local.read_text("utf-8", errors="replace") if readme_file else ""
         front, _body = split_front_matter(readme)
         card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
-        card = {**front, **card_data}
-        return Manifest(
+        manifest = Manifest(
             ref=ref,
             files=staged,
             readme=readme,
-            card=card,
+            card={**front, **card_data},
             upstream={
                 **_snapshot(info, ref, remote, artifact_type),
                 "legacy_id": self.legacy_id(ref, info),
             },
         )
+        return manifest, chosen
+
+    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+        manifest, _chosen = self._fetch(ref, artifact_type, workdir, lambda f: True)
+        return manifest
+
+    def describe(self, ref: SourceRef, workdir: Path) -> Description:
+        """Metadata only: the hub's file list and the small JSON and README files."""
+        kind = _artifact_type(ref)
+        manifest, chosen = self._fetch(ref, kind, workdir, _is_metadata)
+        staged = {f.path: f.local for f in manifest.files}
+        return Description(
+            ref=ref,
+            readme=manifest.readme,
+            card=manifest.card,
+            upstream=manifest.upstream,
+            files=tuple((f.path, f.size or 0, classify(f.path, kind).value) for f in chosen),
+            config=read_json(staged.get("config.json")),
+            adapter_config=read_json(staged.get("adapter_config.json")),
+        )
+
+
+def _is_metadata(f: RemoteFile) -> bool:
+    return f.path.lower() == "readme.md" or f.path in {"config.json", "adapter_config.json"}
 
 
 def _artifact_type(ref: SourceRef) -> ArtifactType:

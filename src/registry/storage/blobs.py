@@ -60,6 +60,3 @@ class BlobStore(Protocol):
 
     def clear(self) -> None:
         """Remove every blob (registry reset)."""
-
-    def check(self) -> None:
-        """Raise StorageUnavailable when the backend cannot be reached (health probe)."""

@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from registry.domain.errors import StorageUnavailable
 from registry.storage.blobs import CHUNK_SIZE, check_digest
 
 
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root  # created with the first blob: constructing touches nothing
         self._tmp = root / ".incoming"
-        self._tmp.mkdir(parents=True, exist_ok=True)
 
     def _path(self, digest: str) -> Path:
         check_digest(digest)
@@ -29,6 +27,7 @@ class LocalBlobStore:
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
         # Write under a temporary name inside the store, then rename: readers never
         # see a partly written blob, and a crash leaves only a stray temp file.
         tmp = Path(tempfile.mktemp(dir=self._tmp))  # noqa: S306 - os.link needs a free name
@@ -81,10 +80,8 @@ class LocalBlobStore:
                 yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
     def clear(self) -> None:
+        if not self.root.is_dir():
+            return
         for sub in self.root.iterdir():
             if sub.is_dir() and len(sub.name) == 2:
                 shutil.rmtree(sub, ignore_errors=True)
-
-    def check(self) -> None:
-        if not os.access(self.root, os.W_OK):
-            raise StorageUnavailable(f"blob folder {self.root} is not writable")

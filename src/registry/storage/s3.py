@@ -131,9 +131,3 @@ class S3BlobStore:
             self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
         except (ClientError, BotoCoreError) as exc:
             raise self._fail(exc) from exc
-
-    def check(self) -> None:
-        try:
-            self._s3.head_bucket(Bucket=self.bucket)
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"S3 bucket {self.bucket} is not reachable: {exc}") from exc

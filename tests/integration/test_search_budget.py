@@ -1,0 +1,56 @@
+"""The regex search's time budget, driven by an injected clock (never by machine speed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from registry.domain.errors import BadRequest
+from registry.domain.models import ArtifactType, User
+from registry.services.container import Registry
+from registry.services.search import SearchService
+from tests.fakes import FakeUpstream
+
+ADMIN = User(id=1, name="ece30861defaultadminuser", is_admin=True)
+
+
+def _ticking(step: float) -> Callable[[], float]:
+    """A clock that moves `step` seconds every time it is read."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += step
+        return now[0]
+
+    return clock
+
+
+@pytest.fixture
+def three(registry: Registry, upstream: FakeUpstream) -> list[str]:
+    return [
+        registry.ingest.create(
+            ArtifactType.CODE, f"{upstream.files_url}/files/weights.bin?v={i}", f"w{i}", ADMIN
+        ).id
+        for i in range(3)
+    ]
+
+
+def test_a_search_that_passes_its_budget_stops_with_a_400(
+    registry: Registry, three: list[str]
+) -> None:
+    # One second per artifact scanned, 2.5 s allowed: the third artifact is one too many.
+    search = SearchService(
+        registry.db, budget_seconds=2.5, max_pattern_length=100, clock=_ticking(1.0)
+    )
+    with pytest.raises(BadRequest, match=r"2\.5 s budget after 3 artifacts"):
+        search.by_regex("w")
+
+
+def test_a_search_within_its_budget_answers_every_match(
+    registry: Registry, three: list[str]
+) -> None:
+    search = SearchService(
+        registry.db, budget_seconds=3.5, max_pattern_length=100, clock=_ticking(1.0)
+    )
+    assert [a.id for a in search.by_regex("^w[0-9]$")] == three

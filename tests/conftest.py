@@ -35,7 +35,15 @@ PG_ADMIN_URL = os.environ.get(
 )
 REQUIRE_PG = os.environ.get("REGISTRY_TEST_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
-TABLES = ("artifact_files", "artifacts", "audit_events", "tokens", "users")
+TABLES = (
+    "artifact_files",
+    "artifacts",
+    "audit_events",
+    "tokens",
+    "users",
+    "stat_counters",
+    "log_lines",
+)
 ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 
 

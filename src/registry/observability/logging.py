@@ -127,10 +127,12 @@ def configure_logging(settings: Settings) -> None:
         _configured = True
 
 
-def attach_log_store(handler: logging.Handler) -> None:
-    """Send this process's log lines (as JSON) to the shared store of recent lines too."""
-    handler.setFormatter(json_formatter())
-    _replace_handlers("_registry_store", [handler])
+def attach_log_store(handler: logging.Handler | None) -> None:
+    """Send this process's log lines (as JSON) to the shared store of recent lines too
+    (None: to no store)."""
+    if handler is not None:
+        handler.setFormatter(json_formatter())
+    _replace_handlers("_registry_store", [handler] if handler else [])
 
 
 def _replace_handlers(mark: str, handlers: list[logging.Handler]) -> None:

@@ -98,11 +98,13 @@ def serve_metrics_port(settings: Settings) -> Any:
     the arbiter (for a scraper inside the network; keep the port closed to the world)."""
     if settings.metrics_port is None:
         return None
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
-    merged = CollectorRegistry()
-    MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    merged = REGISTRY
+    if os.environ.get(MULTIPROC_ENV):
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
     return start_http_server(settings.metrics_port, addr=settings.host, registry=merged)
 
 

@@ -175,7 +175,9 @@ def test_request_lines_are_json_with_who_what_and_how_long(
     observed: tuple[Api, Registry], log_file: Path
 ) -> None:
     api, _ = observed
-    code = api.ingest("code", GH_BERT)["metadata"]
+    art = api.ingest("code", GH_BERT)
+    code = art["metadata"]
+    assert api.call("GET", api.download_path(art)).status_code == 200
     resp = api.call("GET", f"/artifacts/code/{code['id']}", headers={"X-Request-ID": "trace-me-42"})
     assert resp.headers["X-Request-ID"] == "trace-me-42"
     fresh = api.client.get("/health").headers["X-Request-ID"]
@@ -192,7 +194,10 @@ def test_request_lines_are_json_with_who_what_and_how_long(
     assert (traced["artifact_id"], traced["artifact_type"]) == (code["id"], "code")
     assert traced["level"] == "info" and traced["timestamp"].endswith("Z")
     ingest = next(line for line in requests if line["route"] == "/artifact/<type_name>")
-    assert ingest["artifact_type"] == "code" and ingest["status"] == 201
+    assert (ingest["artifact_id"], ingest["artifact_type"]) == (code["id"], "code")
+    assert ingest["status"] == 201
+    download = next(line for line in requests if line["route"] == "/download/<id_>")
+    assert (download["artifact_id"], download["artifact_type"]) == (code["id"], "code")
     assert any(line["request_id"] == fresh for line in requests)
 
 

@@ -171,9 +171,7 @@ class BufferedCounters:
             log.warning("counters_prune_failed", error=str(exc))
 
     def _ensure_flusher(self) -> None:
-        if self._ticker.running:
-            return
-        with self._lock:
+        if not self._ticker.running:
             self._ticker.start()
 
     def close(self) -> None:
@@ -197,18 +195,20 @@ class Ticker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._starting = threading.Lock()
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._pid == os.getpid() and not self._stop.is_set()
 
     def start(self) -> None:
-        if self.running or self._stop.is_set():
-            return
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-        atexit.register(self.fn)
+        with self._starting:
+            if self.running or self._stop.is_set():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+            atexit.register(self.fn)
 
     def stop(self) -> None:
         self._stop.set()

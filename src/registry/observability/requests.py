@@ -28,8 +28,8 @@ def note_artifact(artifact_id: str | None, artifact_type: str | None) -> None:
     """Name the artifact the current request is about (for its log line and figures)."""
     if artifact_id:
         g.artifact_id = artifact_id
-    if artifact_type in ARTIFACT_TYPES:
-        g.artifact_type = artifact_type
+    if artifact_type is not None and str(artifact_type) in ARTIFACT_TYPES:
+        g.artifact_type = str(artifact_type)
 
 
 def _artifact() -> tuple[str | None, str | None]:

@@ -43,9 +43,10 @@ def prepare_local_state(settings: Settings) -> Settings:
 def _local_secret(settings: Settings) -> Settings:
     """On a laptop with no secrets configured, use a random one kept in DATA_DIR.
 
-    Tokens then survive restarts and every worker agrees on them, and no two
-    installations share a signing key. Production refuses to start without a real
-    JWT_SECRET (Settings.validate), so this never applies there.
+    Tokens and browser sessions then survive restarts and every worker agrees on
+    them, and no two installations share a signing key. Production refuses to start
+    without a real JWT_SECRET and SECRET_KEY (Settings.validate), so this never
+    applies there.
     """
     if settings.is_production or (
         settings.jwt_secret != DEFAULT_SECRET and settings.secret_key is not None

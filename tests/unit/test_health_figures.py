@@ -59,18 +59,19 @@ def test_window_minutes_are_whole_numbers_from_5_to_1440(
 
 def test_latency_buckets_are_upper_bounds_inclusive() -> None:
     assert bucket_of(0) == 0
-    assert bucket_of(0.005) == 0  # on the bound: that bucket
-    assert bucket_of(0.0051) == 1
+    assert bucket_of(0.005) == LATENCY_BOUNDS.index(0.005)  # on the bound: that bucket
+    assert bucket_of(0.0051) == LATENCY_BOUNDS.index(0.01)
     assert bucket_of(1.0) == LATENCY_BOUNDS.index(1.0)
     assert bucket_of(10_000) == len(LATENCY_BOUNDS)  # the open bucket
     assert bucket_of(-1) == 0
 
 
 def test_percentiles_interpolate_inside_the_bucket_of_the_rank() -> None:
-    # 100 events: 50 in (0, 5 ms], 40 in (5, 10 ms], 10 in (10, 25 ms].
-    buckets = {0: 50, 1: 40, 2: 10}
+    # 100 events: 50 in (2.5, 5 ms], 40 in (5, 10 ms], 10 in (10, 25 ms].
+    five = LATENCY_BOUNDS.index(0.005)
+    buckets = {five: 50, five + 1: 40, five + 2: 10}
     assert percentile(buckets, 0.5) == pytest.approx(0.005)
-    assert percentile(buckets, 0.25) == pytest.approx(0.0025)
+    assert percentile(buckets, 0.25) == pytest.approx(0.00375)
     # rank 90 is the last of bucket 1; rank 95 is halfway through bucket 2.
     assert percentile(buckets, 0.9) == pytest.approx(0.010)
     assert percentile(buckets, 0.95) == pytest.approx(0.0175)
@@ -89,7 +90,7 @@ def test_exact_percentiles_use_the_nearest_rank() -> None:
 
 def test_series_summaries_give_the_exact_mean_and_the_error_rate() -> None:
     series = Series(count=4, errors=1, micros=10_000)
-    series.add_bucket(1, 4)
+    series.add_bucket(LATENCY_BOUNDS.index(0.01), 4)  # all four in (5, 10 ms]
     summary = series.summary()
     assert summary["mean_ms"] == 2.5
     assert summary["error_rate"] == 0.25

@@ -14,7 +14,14 @@ from flask import (
     url_for,
 )
 
-from registry.api.common import authenticate_request, json_body, parse, registry, require_admin
+from registry.api.common import (
+    authenticate_request,
+    json_body,
+    parse,
+    public_base,
+    registry,
+    require_admin,
+)
 from registry.api.schemas import AuthenticationRequest
 from registry.domain.errors import BadRequest
 from registry.observability.figures import window_minutes
@@ -52,13 +59,13 @@ def health_components() -> Response:
     raw = request.args.get("includeTimeline", "false").strip().lower()
     if raw not in {"true", "false", "1", "0", ""}:
         raise BadRequest("includeTimeline must be true or false")
-    base = registry().settings.public_url or request.host_url.rstrip("/")
-
-    def logs_url(component: str) -> str:
-        return base + url_for("web.dashboard_logs", component=component)
-
     report = registry().health.collection(minutes, raw in {"true", "1"}, logs_url)
     return jsonify(report)
+
+
+def logs_url(component: str) -> str:
+    """Where an administrator reads a component's recent log lines."""
+    return public_base() + url_for("web.dashboard_logs", component=component)
 
 
 @public.get("/tracks")

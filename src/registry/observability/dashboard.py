@@ -36,7 +36,10 @@ def request_panels(window: Window, counts: Counts) -> dict[str, Any]:
 
     total = collect(counts, "req", lambda _: "all", is_5xx).get("all", Series())
     by_route = collect(counts, "req", lambda labels: labels[0], is_5xx)
-    by_type = collect(counts, "req", lambda labels: labels[1], is_5xx)
+    # "-": requests about no artifact (health, search, sign-in ...).
+    by_type = collect(
+        counts, "req", lambda labels: "(none)" if labels[1] == "-" else labels[1], is_5xx
+    )
     by_status = sums(counts, "req", lambda labels: labels[2])
     per_minute: dict[int, list[int]] = {m: [0, 0] for m in window.minute_list()}
     for (minute, name), value in counts.items():

@@ -19,7 +19,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 # Upper bounds in seconds; a last, open bucket holds everything slower.
-LATENCY_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+LATENCY_BOUNDS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+)
 MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 5, 1440, 60
 SEPARATOR = "|"
 MAX_LABEL = 200  # a label is cut here so a key fits its column

@@ -21,6 +21,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.api.common import registry
+from registry.api.system import logs_url
 from registry.db.repositories import NameQuery
 from registry.domain.errors import BadRequest, Conflict, RegistryError, Unauthorized
 from registry.domain.names import validate_artifact_id
@@ -127,10 +128,7 @@ def dashboard_data() -> Response:
     report = registry().health
     window = Window(minutes, report.clock())
     counts = report.figures(window)
-    base = request.host_url.rstrip("/")
-    health = report.collection(
-        minutes, False, lambda c: base + url_for("web.dashboard_logs", component=c)
-    )
+    health = report.collection(minutes, False, logs_url)
     figures_ok = counts is not None
     return jsonify(
         {

@@ -143,10 +143,18 @@
         const item = el("li");
         const details = el("details");
         const summary = el("summary");
-        summary.append(el("span", line.at + " "), el("span", line.level, "level-" + line.level),
-          el("span", " " + line.logger + " " + line.event + (line.request_id ? " [" + line.request_id + "]" : "")));
+        let fields = {};
         let pretty = line.line;
-        try { pretty = JSON.stringify(JSON.parse(line.line), null, 2); } catch (e) { /* shown as written */ }
+        try {
+          fields = JSON.parse(line.line);
+          pretty = JSON.stringify(fields, null, 2);
+        } catch (e) { /* shown as written */ }
+        // A request line says what it was about in its summary: GET /path -> 200 in 12 ms.
+        const what = fields.method ? " " + fields.method + " " + fields.path + " → " + fields.status +
+          " in " + fields.latency_ms + " ms" + (fields.user ? " by " + fields.user : "") : "";
+        summary.append(el("span", line.at + " "), el("span", line.level, "level-" + line.level),
+          el("span", " " + line.logger + " " + line.event + what +
+            (line.request_id ? " [" + line.request_id + "]" : "")));
         details.append(summary, el("pre", pretty));
         item.append(details);
         list.append(item);

@@ -23,6 +23,7 @@ from registry.rating.engine import RatingEngine
 from registry.rating.gather import Gatherer
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
+from registry.sandbox import Jail, JailConfig
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
@@ -33,7 +34,7 @@ from registry.services.lineage import LineageService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.users import UserService
-from registry.settings import DEFAULT_SECRET, Settings
+from registry.settings import DEFAULT_SECRET, Settings, SettingsError
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
@@ -100,6 +101,35 @@ def _local_secret(settings: Settings) -> Settings:
     return settings.with_overrides(**changes)
 
 
+def make_jail(settings: Settings) -> Jail:
+    """The jail card examples and monitor programs run in (registry.sandbox)."""
+    return Jail(
+        JailConfig(
+            bwrap=settings.sandbox_bwrap,
+            python=settings.sandbox_python,
+            node=settings.sandbox_node,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            pids=settings.sandbox_pids,
+            tmp_bytes=settings.sandbox_tmp_mb << 20,
+            output_bytes=settings.sandbox_output_bytes,
+        )
+    )
+
+
+def check_jail(settings: Settings, jail: Jail) -> None:
+    """Refuse to start when examples are to be run and this host cannot build the jail:
+    there is no unconfined way to run them."""
+    if not settings.rating_execute_examples:
+        return
+    reason = jail.probe_python()
+    if reason is not None:
+        raise SettingsError(
+            "RATING_EXECUTE_EXAMPLES=true, but the example jail cannot be built on this "
+            f"host: {reason}. Install bubblewrap, allow user namespaces, or set "
+            "RATING_EXECUTE_EXAMPLES=false."
+        )
+
+
 def make_rating(
     settings: Settings,
     *,
@@ -109,9 +139,10 @@ def make_rating(
     github: GitHubClient,
     hf: HuggingFaceSource,
     work_root: Path,
+    jail: Jail,
 ) -> RatingService:
     runner = (
-        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
+        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds, jail=jail)
         if settings.rating_execute_examples
         else None
     )
@@ -132,6 +163,8 @@ def make_rating(
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _local_secret(settings)
+    jail = make_jail(settings)
+    check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
     work_root = settings.data_dir / "work"
@@ -160,7 +193,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
     ratings = make_rating(
-        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root
+        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root, jail=jail
     )
     ingest = IngestService(
         db,

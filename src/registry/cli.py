@@ -58,7 +58,10 @@ def serve() -> None:
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _upgrade(settings)
-    registry = build_registry(settings)
+    try:
+        registry = build_registry(settings)
+    except SettingsError as exc:  # e.g. examples enabled on a host that cannot jail them
+        raise click.ClickException(str(exc)) from exc
     registry.users.seed()
     registry.close()
     args = [

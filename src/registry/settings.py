@@ -111,6 +111,14 @@ class Settings:
     workers: int = 2
     threads: int = 8
     request_timeout_seconds: int = 900
+    # The jail for card examples and monitor programs (docs/security.md).
+    sandbox_bwrap: str = "bwrap"
+    sandbox_python: str | None = None
+    sandbox_node: str = "node"
+    sandbox_memory_mb: int = 512
+    sandbox_pids: int = 64
+    sandbox_tmp_mb: int = 64
+    sandbox_output_bytes: int = 64 << 10
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +212,13 @@ class Settings:
             workers=_int(e, "WEB_CONCURRENCY", 2, minimum=1),
             threads=_int(e, "WEB_THREADS", 8, minimum=1),
             request_timeout_seconds=_int(e, "REQUEST_TIMEOUT_SECONDS", 900, minimum=1),
+            sandbox_bwrap=_str(e, "SANDBOX_BWRAP", "bwrap") or "bwrap",
+            sandbox_python=_str(e, "SANDBOX_PYTHON"),
+            sandbox_node=_str(e, "SANDBOX_NODE", "node") or "node",
+            sandbox_memory_mb=_int(e, "SANDBOX_MEMORY_MB", 512, minimum=64),
+            sandbox_pids=_int(e, "SANDBOX_PIDS", 64, minimum=8),
+            sandbox_tmp_mb=_int(e, "SANDBOX_TMP_MB", 64, minimum=1),
+            sandbox_output_bytes=_int(e, "SANDBOX_OUTPUT_BYTES", 64 << 10, minimum=1024),
         )
         settings.validate()
         return settings

@@ -135,6 +135,21 @@ def test_examples_enabled_on_a_host_that_cannot_jail_them_refuse_to_start(
     build_registry(no_userns.with_overrides(rating_execute_examples=False)).close()
 
 
+def test_an_interpreter_the_jail_cannot_run_refuses_to_start(
+    tmp_path: Path, sqlite_url: str, upstream: FakeUpstream
+) -> None:
+    jail_or_skip()
+    settings = make_settings(
+        tmp_path,
+        sqlite_url,
+        upstream,
+        rating_execute_examples=True,
+        sandbox_python=str(tmp_path / "no-such-python3"),
+    )
+    with pytest.raises(SettingsError, match="no-such-python3' is not an executable"):
+        build_registry(settings)
+
+
 def test_registry_serve_refuses_with_the_reason(tmp_path: Path) -> None:
     env = {
         **os.environ,

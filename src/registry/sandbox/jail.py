@@ -30,16 +30,21 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import structlog
+
 from registry.sandbox.bwrap import (
     JAIL_GID,
     JAIL_TMP,
     JAIL_UID,
+    BadJailFile,
     BwrapCommand,
     ShownFile,
     child_setup,
 )
 from registry.sandbox.cgroups import CgroupRoot, RunCgroup
 from registry.sandbox.output import OutputReader, Stop
+
+log = structlog.get_logger(__name__)
 
 _PROBE_TIMEOUT = 20.0
 _KILL_WAIT = 5.0
@@ -112,7 +117,12 @@ class Jail:
         if not self.config.use_cgroups:
             return None
         root = CgroupRoot.detect()
-        if root is not None:
+        if root is None:
+            log.warning(
+                "jail_without_cgroup",
+                detail="no writable cgroup: memory and processes are bounded per process only",
+            )
+        else:
             root.sweep()
         return root
 
@@ -138,7 +148,7 @@ class Jail:
             )
         try:
             result = self.run(argv, timeout=_PROBE_TIMEOUT, address_space_bytes=address_space_bytes)
-        except JailUnavailable as exc:
+        except (JailUnavailable, BadJailFile) as exc:
             return str(exc)
         if not result.ok:
             detail = (result.errors or result.output).strip()[-500:]

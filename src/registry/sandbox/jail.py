@@ -282,10 +282,12 @@ class Jail:
                 proc.kill()  # the bwrap monitor; its pid namespace dies with it
             proc.wait(timeout=_KILL_WAIT)
             reader.close()
+            status = cmd.status()
+            _await_namespace_end(status.get("child-pid"))
             limits = self._release(cgroup)
         if stop is not None:
             limits.add(stop.value)
-        exit_code = cmd.status().get("exit-code")
+        exit_code = status.get("exit-code")
         if stop is None and exit_code is None and not limits:
             # bwrap ended without ever starting the program: the jail could not be built.
             why = (reader.text("err") or reader.text()).strip()[-500:]
@@ -316,3 +318,24 @@ class Jail:
             return limits
         finally:
             cgroup.remove()
+
+
+def _await_namespace_end(init_pid: int | None) -> None:
+    """Wait until the run's pid namespace is empty, even without a cgroup to watch.
+
+    When bwrap dies its namespace's init gets SIGKILL (--die-with-parent); the kernel
+    then kills every process of the namespace, and the init becomes a zombie (or goes)
+    only once all of them are gone. So the run is over when its init is.
+    """
+    if init_pid is None:
+        return
+    stat_file = Path(f"/proc/{init_pid}/stat")
+    end = time.monotonic() + _KILL_WAIT
+    while time.monotonic() < end:
+        try:
+            state = stat_file.read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return  # reaped
+        if state in {"Z", "X"}:
+            return
+        time.sleep(0.01)

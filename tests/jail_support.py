@@ -7,9 +7,12 @@ bubblewrap present a jail that cannot be built is always a failure.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,17 @@ TEST_LIMITS: dict[str, Any] = {
     "file_bytes": 4 << 20,
     "output_bytes": 16 << 10,
 }
+
+
+@contextmanager
+def jail_lock(*, exclusive: bool) -> Iterator[None]:
+    """A lock shared by the jail tests of every pytest-xdist worker, taken alone by those
+    that run without a cgroup: their RLIMIT_NPROC counts every process of the jail's user
+    on the host, so another worker's fork bomb would use up their budget."""
+    path = os.path.join(tempfile.gettempdir(), "registry-jail-tests.lock")
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
 
 
 def jail_or_skip(**overrides: Any) -> Jail:

@@ -23,8 +23,6 @@ from tests.fakes import FakeUpstream
 from tests.fakes.records import FakeDownload, build_zip, json_file, readme_file
 from tests.jail_support import jail_or_skip
 
-pytestmark = pytest.mark.xdist_group("jail")
-
 ATTACK = """# A model whose example attacks the registry
 
 ## Usage

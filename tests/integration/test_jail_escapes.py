@@ -19,9 +19,15 @@ from pathlib import Path
 import pytest
 
 from registry.sandbox import Jail
-from tests.jail_support import LANGS, NODE, PYTHON, Lang, host_pids_with, jail_or_skip
+from tests.jail_support import LANGS, NODE, PYTHON, Lang, host_pids_with, jail_lock, jail_or_skip
 
-pytestmark = pytest.mark.xdist_group("jail")
+
+@pytest.fixture(autouse=True)
+def _host_share(request: pytest.FixtureRequest) -> Iterator[None]:
+    callspec = getattr(request.node, "callspec", None)
+    without_cgroup = callspec is not None and callspec.params.get("cgroups") is False
+    with jail_lock(exclusive=without_cgroup):
+        yield
 
 
 @pytest.fixture(scope="module")

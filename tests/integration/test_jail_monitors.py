@@ -5,15 +5,20 @@ from __future__ import annotations
 import hashlib
 import socket
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from registry.sandbox import Jail
 from registry.sandbox.monitor import MAX_PROGRAM_BYTES, MonitorVerdict, run_monitor
-from tests.jail_support import jail_or_skip
+from tests.jail_support import jail_lock, jail_or_skip
 
-pytestmark = pytest.mark.xdist_group("jail")
+
+@pytest.fixture(autouse=True)
+def _host_share() -> Iterator[None]:
+    with jail_lock(exclusive=False):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,7 @@ class BwrapCommand:
         self._passed: list[int] = []
         self._status_r = -1
         self._status_w = -1
+        self._status_raw = b""
 
     def __enter__(self) -> BwrapCommand:
         # bwrap reports {"child-pid"} and {"exit-code"} here: the program's own exit code,
@@ -76,16 +77,15 @@ class BwrapCommand:
         return tuple(self._passed)
 
     def status(self) -> dict[str, int]:
-        """What bwrap reported, read once it has ended (the pipe is not waited on)."""
-        raw = b""
+        """What bwrap has reported so far (the pipe is never waited on)."""
         try:
             while chunk := os.read(self._status_r, 1 << 16):
-                raw += chunk
+                self._status_raw += chunk
         except BlockingIOError:
             pass
         found: dict[str, int] = {}
         decoder = json.JSONDecoder()
-        text, i = raw.decode("utf-8", "replace"), 0
+        text, i = self._status_raw.decode("utf-8", "replace"), 0
         while i < len(text):
             if text[i].isspace():
                 i += 1
@@ -164,6 +164,9 @@ class BwrapCommand:
             "--disable-userns",  # and no user namespace inside it
             "--die-with-parent",
             "--new-session",
+            # The program is the namespace's init: bwrap waits for it and reaps it itself,
+            # rather than leaving its own init as a zombie for the host's pid 1 to reap.
+            "--as-pid-1",
             "--uid", str(JAIL_UID), "--gid", str(JAIL_GID),
             "--hostname", "jail",
             "--ro-bind", "/usr", "/usr",

@@ -12,13 +12,16 @@ Layers, outermost first (docs/security.md, "The example and monitor jail"):
   namespace, a minimal /dev, a size-capped private tmpfs on /tmp (the work folder), and
   the files the caller hands in, read-only, under /jail;
 - an environment of PATH, HOME, TMPDIR and LANG only: no secrets, no DATABASE_URL;
-- a wall-clock deadline and an output cap: past either, the bwrap process is killed, its
-  pid namespace dies with it (`--die-with-parent`), and the cgroup is emptied.
+- a wall-clock deadline and an output cap: past either, the program (the init of its pid
+  namespace, `--as-pid-1`) is killed, the kernel kills the rest of the namespace with it,
+  and the cgroup is emptied; should the registry die, bwrap's death does the same
+  (`--die-with-parent`).
 There is no fallback: a host that cannot build the jail cannot run untrusted code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -279,7 +282,7 @@ class Jail:
                     stop = Stop.DEADLINE
         finally:
             if proc.poll() is None:
-                proc.kill()  # the bwrap monitor; its pid namespace dies with it
+                _kill_run(proc, cmd.status().get("child-pid"))
             proc.wait(timeout=_KILL_WAIT)
             reader.close()
             status = cmd.status()
@@ -320,12 +323,44 @@ class Jail:
             cgroup.remove()
 
 
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _kill_run(proc: subprocess.Popen[bytes], init_pid: int | None) -> None:
+    """Kill the whole run: SIGKILL to the namespace's init (the program) makes the kernel
+    kill every other process of the namespace, and bwrap, still alive, reaps it and exits.
+
+    The init is signalled through a pidfd taken while bwrap, its parent, is alive and
+    verified to be its parent, so a recycled pid is never hit. Otherwise bwrap itself is
+    killed; its init follows it (--die-with-parent).
+    """
+    if init_pid is not None:
+        try:
+            pidfd = os.pidfd_open(init_pid)
+        except OSError:
+            pidfd = -1
+        if pidfd >= 0:
+            try:
+                if _parent_of(init_pid) == proc.pid:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=_KILL_WAIT)
+                        return
+            finally:
+                os.close(pidfd)
+    proc.kill()
+
+
 def _await_namespace_end(init_pid: int | None) -> None:
     """Wait until the run's pid namespace is empty, even without a cgroup to watch.
 
-    When bwrap dies its namespace's init gets SIGKILL (--die-with-parent); the kernel
-    then kills every process of the namespace, and the init becomes a zombie (or goes)
-    only once all of them are gone. So the run is over when its init is.
+    When the namespace's init (the program) ends, or is killed, the kernel kills every
+    other process of the namespace, and the init becomes a zombie (or goes) only once all
+    of them are gone. So the run is over when its init is.
     """
     if init_pid is None:
         return

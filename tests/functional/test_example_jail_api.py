@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.app import build_registry, create_app
+from registry.app import build_registry
 from registry.settings import SettingsError
 from tests.conftest import MakeApi, make_settings
 from tests.fakes import FakeUpstream
@@ -112,20 +112,17 @@ def fake_bwrap() -> Iterator[Path]:
 
 
 def test_examples_enabled_on_a_host_that_cannot_jail_them_refuse_to_start(
-    tmp_path: Path, sqlite_url: str, upstream: FakeUpstream, fake_bwrap: Path
+    tmp_path: Path, database_url: str, upstream: FakeUpstream, fake_bwrap: Path
 ) -> None:
     settings = make_settings(
         tmp_path,
-        sqlite_url,
+        database_url,
         upstream,
         rating_execute_examples=True,
         sandbox_bwrap=str(tmp_path / "no-such-bwrap"),
     )
-    for start in (build_registry, create_app):
-        with pytest.raises(
-            SettingsError, match=r"RATING_EXECUTE_EXAMPLES=true, but .*not installed"
-        ):
-            start(settings)
+    with pytest.raises(SettingsError, match=r"RATING_EXECUTE_EXAMPLES=true, but .*not installed"):
+        build_registry(settings)
     no_userns = settings.with_overrides(sandbox_bwrap=str(fake_bwrap))
     with pytest.raises(SettingsError, match="does not allow non-privileged user namespaces"):
         build_registry(no_userns)
@@ -134,12 +131,12 @@ def test_examples_enabled_on_a_host_that_cannot_jail_them_refuse_to_start(
 
 
 def test_an_interpreter_the_jail_cannot_run_refuses_to_start(
-    tmp_path: Path, sqlite_url: str, upstream: FakeUpstream
+    tmp_path: Path, database_url: str, upstream: FakeUpstream
 ) -> None:
     jail_or_skip()
     settings = make_settings(
         tmp_path,
-        sqlite_url,
+        database_url,
         upstream,
         rating_execute_examples=True,
         sandbox_python=str(tmp_path / "no-such-python3"),

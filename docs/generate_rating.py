@@ -73,13 +73,15 @@ rated.
 
 ## Running card examples
 
-With `RATING_EXECUTE_EXAMPLES=true` the best Python example of the card runs in a fresh
-interpreter (`-I`), in an empty temporary folder, with no credentials in its
-environment, no network (a new network namespace where the host allows `unshare -rn`,
-and `socket` disabled in any case), and limits on CPU time, memory
-(1 GiB), file size and processes; the wall-clock limit is
-`RATING_EXAMPLE_TIMEOUT_SECONDS` (30). Off by default: running upstream code is a
-decision for the registry's operators.
+With `RATING_EXECUTE_EXAMPLES=true` the best Python example of the card runs in the
+registry's jail (bubblewrap: its own user, mount, pid and network namespaces, uid 65534,
+a read-only root with nothing of the registry in it, a private size-capped /tmp, no
+secrets in its environment, a cgroup for memory and processes, rlimits), with the
+standard library only (`python -I -S`); the wall-clock limit is
+`RATING_EXAMPLE_TIMEOUT_SECONDS` (30), after which its whole process tree is killed.
+A host that cannot build the jail refuses to start with examples enabled
+([security.md](security.md), "The example and monitor jail"). Off by default: running
+upstream code is a decision for the registry's operators.
 """
 
 

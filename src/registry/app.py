@@ -21,6 +21,7 @@ from registry.rating.engine import RatingEngine
 from registry.rating.gather import Gatherer
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
+from registry.sandbox import Jail, JailConfig
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
@@ -33,7 +34,7 @@ from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
-from registry.settings import Settings
+from registry.settings import Settings, SettingsError
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
@@ -87,6 +88,35 @@ def _upload_staging(settings: Settings) -> Path:
     return settings.data_dir / "work" / "uploads"
 
 
+def make_jail(settings: Settings) -> Jail:
+    """The jail card examples and monitor programs run in (registry.sandbox)."""
+    return Jail(
+        JailConfig(
+            bwrap=settings.sandbox_bwrap,
+            python=settings.sandbox_python,
+            node=settings.sandbox_node,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            pids=settings.sandbox_pids,
+            tmp_bytes=settings.sandbox_tmp_mb << 20,
+            output_bytes=settings.sandbox_output_bytes,
+        )
+    )
+
+
+def check_jail(settings: Settings, jail: Jail) -> None:
+    """Refuse to start when examples are to be run and this host cannot build the jail:
+    there is no unconfined way to run them."""
+    if not settings.rating_execute_examples:
+        return
+    reason = jail.probe_python()
+    if reason is not None:
+        raise SettingsError(
+            "RATING_EXECUTE_EXAMPLES=true, but the example jail cannot be built on this "
+            f"host: {reason}. Install bubblewrap, allow user namespaces, or set "
+            "RATING_EXECUTE_EXAMPLES=false."
+        )
+
+
 def make_rating(
     settings: Settings,
     *,
@@ -96,9 +126,10 @@ def make_rating(
     github: GitHubClient,
     hf: HuggingFaceSource,
     work_root: Path,
+    jail: Jail,
 ) -> RatingService:
     runner = (
-        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
+        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds, jail=jail)
         if settings.rating_execute_examples
         else None
     )
@@ -117,7 +148,8 @@ def make_rating(
 
 
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
-    settings.validate()
+    jail = make_jail(settings)
+    check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
     janitor = BlobJanitor(db, blobs)
@@ -147,7 +179,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
     ratings = make_rating(
-        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root
+        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root, jail=jail
     )
     ingest = IngestService(
         db,

@@ -174,6 +174,16 @@ class Settings:
     kaggle_api_url: str = _env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", _http_url)
     kaggle_username: str | None = _env("KAGGLE_USERNAME", None)
     kaggle_key: str | None = _env("KAGGLE_KEY", None)
+    # The jail for card examples and monitor programs (docs/security.md).
+    sandbox_bwrap: str = _env("SANDBOX_BWRAP", "bwrap", _not_empty)
+    sandbox_python: str | None = _env("SANDBOX_PYTHON", None)
+    sandbox_node: str = _env("SANDBOX_NODE", "node", _not_empty)
+    sandbox_memory_mb: int = _env("SANDBOX_MEMORY_MB", 512, _between(64, unit=" MB"))
+    sandbox_pids: int = _env("SANDBOX_PIDS", 64, _between(8))
+    sandbox_tmp_mb: int = _env("SANDBOX_TMP_MB", 64, _between(1, unit=" MB"))
+    sandbox_output_bytes: int = _env(
+        "SANDBOX_OUTPUT_BYTES", 64 << 10, _between(1024, unit=" bytes")
+    )
 
     @property
     def is_production(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from registry.services.container import Registry
 from tests.conftest import BERT, BOOKCORPUS, FINETUNE, Api, MakeApi
 from tests.fakes import FakeUpstream
+from tests.jail_support import jail_or_skip
 
 HF = "https://huggingface.co"
 FIELDS = {
@@ -192,6 +193,7 @@ def test_the_same_snapshot_gives_the_same_scores(registry: Registry) -> None:
 
 
 def test_examples_run_in_the_sandbox_when_enabled(make_api: MakeApi) -> None:
+    jail_or_skip()  # examples enabled on a host without the jail refuse to start
     _, static = make_api()
     _, executed = make_api(rating_execute_examples=True)
     for reg, expected in ((static, 1.0), (executed, 0.5)):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
+# A licence the company may use, and enough evidence overall (docs/rating.md says why).
+DEFAULT_INGEST_POLICY = "license>=0.5,net_score>=0.35"
 # The spec's published default credential; `make serve` seeds it, reset restores it.
 DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 
@@ -103,7 +105,7 @@ class Settings:
     regex_budget_seconds: float = 1.0
     regex_max_pattern_length: int = 4096
     url_deny_networks: tuple[str, ...] = ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")
-    ingest_policy: str = "net_score>=0.5"
+    ingest_policy: str = DEFAULT_INGEST_POLICY
     rating_execute_examples: bool = False
     rating_example_timeout_seconds: float = 30.0
     rating_cache_seconds: float = 3600.0
@@ -196,7 +198,7 @@ class Settings:
             url_deny_networks=tuple(n.strip() for n in deny.split(",") if n.strip())
             if deny is not None
             else cls.url_deny_networks,
-            ingest_policy=_str(e, "INGEST_POLICY", "net_score>=0.5") or "net_score>=0.5",
+            ingest_policy=_str(e, "INGEST_POLICY", DEFAULT_INGEST_POLICY) or DEFAULT_INGEST_POLICY,
             rating_execute_examples=_bool(e.get("RATING_EXECUTE_EXAMPLES"), False),
             rating_example_timeout_seconds=_float(e, "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0),
             rating_cache_seconds=_float(e, "RATING_CACHE_SECONDS", 3600.0),

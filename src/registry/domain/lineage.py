@@ -33,7 +33,8 @@ _RELATIONS = {
     "quantized": "quantized_from",
     "finetune": "base_model",
 }
-# Repositories many cards link to that are libraries, not the model's own code.
+# Repositories many cards link to that are libraries or tools, not the model's own code:
+# kept in the lineage, never rated as the model's code.
 _LIBRARY_REPOS = {
     "huggingface/transformers",
     "huggingface/diffusers",
@@ -47,6 +48,12 @@ _LIBRARY_REPOS = {
     "google/jax",
     "ggerganov/llama.cpp",
     "ggml-org/llama.cpp",
+    "abetlen/llama-cpp-python",
+    "cg123/mergekit",
+    "arcee-ai/mergekit",
+    "vllm-project/vllm",
+    "ollama/ollama",
+    "microsoft/deepspeed",
 }
 
 
@@ -92,11 +99,15 @@ def _as_github_url(text: str) -> str:
     return f"https://github.com/{bare}" if valid_github_repo(bare) else text
 
 
+def is_library(ref: str) -> bool:
+    """Whether a GitHub repository is a library many cards link to, not the model's code."""
+    return ref.lower() in _LIBRARY_REPOS
+
+
 def code_repositories(texts: Iterable[str]) -> list[str]:
     """GitHub 'owner/repo' names linked from the texts, libraries last, no duplicates."""
     seen = github_repos(texts)
-    own = [r for r in seen if r.lower() not in _LIBRARY_REPOS]
-    return own + [r for r in seen if r.lower() in _LIBRARY_REPOS]
+    return [r for r in seen if not is_library(r)] + [r for r in seen if is_library(r)]
 
 
 def declared_links(

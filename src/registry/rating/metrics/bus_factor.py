@@ -30,6 +30,11 @@ from registry.rating.metrics.base import MetricResult, clamp
 WINDOW_DAYS = 365  # a year covers release cycles and the academic calendar
 HEALTHY_TEAM = 5.0  # five people sharing the work evenly: losing one is survivable
 STALE_FACTOR = 0.5  # all-time counts say who could help, not who still does
+STATES = {
+    "absent": "no Hub history and no linked repository (or linked but not found): 0",
+    "unknown": "never: only the commits known are counted",
+    "error": "the Hub history or the linked GitHub repository could not be fetched",
+}
 
 
 def parse_time(text: str | None) -> datetime | None:

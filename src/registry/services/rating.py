@@ -251,6 +251,7 @@ class RatingService:
 def _incomplete(name: str, rating: Rating) -> UpstreamError | RatingFailed:
     """Why a model could not be judged at ingest: never a verdict on the model itself."""
     missing = {n: str(rating.outcomes[n].error) for n in rating.failed}
+    missing["net_score"] = str(rating.net.error)
     failures = rating.upstream_failures()
     if not failures:
         return RatingFailed(

@@ -24,6 +24,7 @@ from registry.sources.base import (
     SourceKind,
     SourceRef,
     StagedFile,
+    read_card,
     read_json,
 )
 from registry.sources.files import classify, redundant_weight_files
@@ -142,7 +143,7 @@ class HuggingFaceSource:
         repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
         staged = {f.path: self._download(ref, repo_type, sha, f, workdir) for f in small}
         readme = (
-            staged["README.md"].local.read_text("utf-8", errors="replace")
+            read_card(staged["README.md"].local)
             if "README.md" in staged
             else ""
         )
@@ -183,7 +184,7 @@ class HuggingFaceSource:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="hf-download") as pool:
             staged = list(pool.map(lambda f: self._download(ref, repo_type, sha, f, dest), chosen))
         readme_file = next((s for s in staged if s.path.lower() == "readme.md"), None)
-        readme = readme_file.local.read_text("utf-8", errors="replace") if readme_file else ""
+        readme = read_card(readme_file.local) if readme_file else ""
         front, _body = split_front_matter(readme)
         card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
         card = {**front, **card_data}

@@ -142,11 +142,7 @@ class HuggingFaceSource:
         small = [f for f in chosen if f.path in _METADATA_FILES]
         repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
         staged = {f.path: self._download(ref, repo_type, sha, f, workdir) for f in small}
-        readme = (
-            read_card(staged["README.md"].local)
-            if "README.md" in staged
-            else ""
-        )
+        readme = read_card(staged["README.md"].local) if "README.md" in staged else ""
         front, _ = split_front_matter(readme)
         card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
         kind = _artifact_type(ref)

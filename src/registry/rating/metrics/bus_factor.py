@@ -80,7 +80,10 @@ def score(ctx: RatingContext) -> MetricResult:
     now = parse_time(ctx.now) or max(dates, default=None)
     recent: Counter[str] = Counter()
     if now is not None:
-        since = now - timedelta(days=WINDOW_DAYS)
+        try:
+            since = now - timedelta(days=WINDOW_DAYS)
+        except OverflowError:  # a snapshot dated in the calendar's first year
+            since = datetime.min.replace(tzinfo=UTC)
         recent = _authors(c for c in commits if (when := parse_time(c.date)) and when >= since)
     if gh and gh.contributors:
         all_time = Counter({login.lower(): n for login, n in gh.contributors if n > 0})

@@ -22,6 +22,7 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import (
     DisabledRepoError,
     EntryNotFoundError,
+    FileMetadataError,
     GatedRepoError,
     HfHubHTTPError,
     HFValidationError,
@@ -29,6 +30,7 @@ from huggingface_hub.errors import (
     OfflineModeIsEnabled,
     RepositoryNotFoundError,
     RevisionNotFoundError,
+    XetDownloadError,
 )
 
 from registry.domain.errors import (
@@ -44,15 +46,26 @@ _MAX_README = 256 << 10
 _MAX_COMMITS = 300
 
 
+class _CardLoader(yaml.SafeLoader):
+    """YAML without aliases: ten nested aliases of ten make a card of 10^10 values once it
+    is stored as JSON. Real cards do not use them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("a model card may not use YAML aliases")
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """A model card's YAML header (between '---' lines) and its markdown body."""
+    """A model card's YAML header (between '---' lines) and its markdown body; a header
+    that is broken, or not a mapping, reads as none."""
     if not text.startswith("---"):
         return {}, text
     end = text.find("\n---", 3)
     if end == -1:
         return {}, text
     try:
-        meta = yaml.safe_load(text[3:end])
+        meta = yaml.load(text[3:end], Loader=_CardLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError:
         return {}, text
     body = text[end + 4 :].lstrip("\n")
@@ -91,7 +104,14 @@ def wrap_hub_call(what: str, call: Callable[[], T]) -> T:
                 f"{HF} {answered} for {what}; {RETRY_HINT}", upstream=HF
             ) from exc
         raise UpstreamError(f"{HF} answered {status} for {what}", upstream=HF) from exc
-    except (httpx2.TransportError, httpx2.DecodingError, json.JSONDecodeError) as exc:
+    # A transfer cut, a garbled answer, a file served without its metadata headers.
+    except (
+        httpx2.TransportError,
+        httpx2.DecodingError,
+        json.JSONDecodeError,
+        FileMetadataError,
+        XetDownloadError,
+    ) as exc:
         raise UpstreamUnavailable(
             f"{HF} failed for {what} ({type(exc).__name__}: {exc}); {RETRY_HINT}", upstream=HF
         ) from exc

@@ -1,4 +1,5 @@
-"""The Hub client's errors become the registry's: absent, may-pass, refused, or a bug."""
+"""The Hub client: its errors become the registry's (absent, may-pass, refused, or a bug),
+and a card's front matter reads as a mapping or as none."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import httpx2
 import pytest
 from huggingface_hub.errors import (
     EntryNotFoundError,
+    FileMetadataError,
     GatedRepoError,
     HfHubHTTPError,
     HFValidationError,
     LocalEntryNotFoundError,
+    RemoteEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
@@ -22,7 +25,7 @@ from registry.domain.errors import (
     UpstreamNotFound,
     UpstreamUnavailable,
 )
-from registry.sources.hub_client import wrap_hub_call
+from registry.sources.hub_client import split_front_matter, wrap_hub_call
 
 
 def _response(status: int) -> httpx2.Response:
@@ -42,6 +45,7 @@ def _raises(exc: BaseException) -> Callable[[], None]:
         RepositoryNotFoundError("no repo", response=_response(401)),
         RevisionNotFoundError("no revision", response=_response(404)),
         EntryNotFoundError("no file"),
+        RemoteEntryNotFoundError("no file", response=_response(404)),
         HFValidationError("Repo id must use alphanumeric chars: 'acme/corpus.'"),
     ],
 )
@@ -59,6 +63,7 @@ def test_what_the_hub_does_not_have_is_not_found(exc: BaseException) -> None:
         LocalEntryNotFoundError("cannot reach the hub"),
         httpx2.ConnectError("connection refused"),
         httpx2.ReadTimeout("timed out"),
+        FileMetadataError("no ETag in the answer"),
     ],
 )
 def test_failures_that_may_pass_are_unavailable_and_say_a_retry_may_succeed(
@@ -92,3 +97,18 @@ def test_a_bug_is_not_blamed_on_the_hub(bug: Exception) -> None:
     with pytest.raises(type(bug)) as caught:
         wrap_hub_call("model a/b", _raises(bug))
     assert caught.value is bug
+
+
+@pytest.mark.parametrize(
+    ("text", "meta"),
+    [
+        ("---\nlicense: mit\n---\n# Card\n", {"license": "mit"}),
+        ("---\nlicense: [mit\n---\n# Card\n", {}),  # broken
+        ("---\n- a\n- b\n---\n# Card\n", {}),  # not a mapping
+        ("# Card without front matter\n", {}),
+        ("---\nnever closed\n", {}),
+        ("---\na: &x [1, 2]\nb: [*x, *x, *x]\n---\n# Card\n", {}),  # aliases multiply
+    ],
+)
+def test_front_matter_reads_as_a_mapping_or_as_none(text: str, meta: dict[str, object]) -> None:
+    assert split_front_matter(text)[0] == meta

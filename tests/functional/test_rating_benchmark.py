@@ -227,3 +227,27 @@ def test_dead_links_are_rated_as_absent_without_error(bench: tuple[Registry, Rat
     tree = evidence(rated, "acme/dead-links", "tree_score")
     assert "linked but not found, scored as absent: acme/deleted-base" in tree
     assert payload["rating"]["dataset_quality"] == 0.0
+
+
+def test_a_documented_base_and_its_chat_fine_tune(bench: tuple[Registry, Rated]) -> None:
+    registry, rated = bench
+    assert lineage(registry, "acme/tinyllama-1b") == {
+        ("dataset", "acme/tiny-corpus", "training_dataset"),
+        ("code", "acme/tinyllama", "code_repository"),
+    }
+    assert lineage(registry, "acme/tinyllama-chat") == {
+        ("model", "acme/tinyllama-1b", "base_model"),
+        ("dataset", "acme/instructions", "fine_tuning_dataset"),
+        ("code", "acme/tinyllama", "code_repository"),
+    }
+    chat = rated["acme/tinyllama-chat"][0]["rating"]
+    assert chat["dataset_and_code_score"] == 1.0 and chat["tree_score"] == 0.5
+    assert "MT-Bench" in evidence(rated, "acme/tinyllama-chat", "performance_claims")
+
+
+def test_a_card_over_the_size_cap_is_read_up_to_the_cap(bench: tuple[Registry, Rated]) -> None:
+    _, rated = bench
+    ramp = evidence(rated, "acme/huge-readme", "ramp_up_time")
+    words = int(ramp.split("card has ", 1)[1].split(" words", 1)[0])
+    # The card holds 360,000 words; the registry keeps (and rates) its first mebibyte.
+    assert 200_000 < words < 210_000

@@ -131,8 +131,10 @@ GATE = f"""
 ## The ingest gate: what each answer means
 
 - **201**: the rating is complete and passes `INGEST_POLICY`; it is stored with the model.
-- **424**: the rating is complete and fails the policy: the only answer that judges the
-  model. The message and `details.failures` name each failing rule; nothing is stored.
+- **424**: the metrics the policy reads were computed and fail it: the only answer that
+  judges the model. The message and `details.failures` name each failing rule;
+  `details.rating` holds the scores (a metric the policy does not read and that could
+  not be computed is `null`, its reason in `details.missing`); nothing is stored.
 - **502**: an upstream failed while the model was rated, so a metric the policy reads
   could not be computed. The message names the upstream and the metrics, and says when a
   retry may succeed (`error: upstream_unavailable`, after 5xx, 429, timeouts); details

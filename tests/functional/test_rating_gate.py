@@ -172,3 +172,15 @@ def test_a_binary_card_is_stored_as_text(api: Api) -> None:
     art = api.ingest("model", f"{HF}/acme/binary-readme")
     found = api.call("POST", "/artifact/byRegEx", json={"regex": "IHDR"}).get_json()
     assert [a["id"] for a in found] == [art["metadata"]["id"]]
+
+
+def test_a_refusal_on_computed_metrics_says_why_others_are_missing(make_api: MakeApi) -> None:
+    # The policy reads only performance_claims, which the card alone decides; the metrics
+    # GitHub's 500 left uncomputed are null in the body, with their reason, never 0.
+    api, _ = make_api(ingest_policy="performance_claims>=0.5")
+    resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/flaky-links-model"})
+    assert resp.status_code == 424
+    details = resp.get_json()["details"]
+    assert details["failures"] == ["performance_claims=0 fails performance_claims>=0.5"]
+    assert details["rating"]["code_quality"] is None and details["rating"]["net_score"] is None
+    assert "GitHub answered 500" in details["missing"]["code_quality"]

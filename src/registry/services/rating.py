@@ -155,11 +155,14 @@ class RatingService:
             raise _incomplete(name, rating)
         problems = self.policy.violations(payload["rating"], payload["errors"])
         if problems:
+            # A metric the policy does not read may be missing (null): say why.
+            missing = {"missing": payload["errors"]} if payload["errors"] else {}
             raise PolicyRejected(
                 f"{name} is not registered: its rating fails the ingest policy "
                 f"({self.policy}): " + "; ".join(problems),
                 failures=problems,
                 rating=payload["rating"],
+                **missing,
             )
         # An incomplete rating the policy did not need is not kept: GET /rate computes
         # it again later.

@@ -33,7 +33,7 @@ STALE_FACTOR = 0.5  # all-time counts say who could help, not who still does
 STATES = {
     "absent": "no Hub history and no linked repository (or linked but not found): 0",
     "unknown": "never: only the commits known are counted",
-    "error": "the Hub history or the linked GitHub repository could not be fetched",
+    "error": "the Hub history or the linked GitHub repository could not be fetched: not computed",
 }
 
 

@@ -1,4 +1,4 @@
-"""The rating reaches its upstreams through Protocols: only app.py and cli.py name the
+only app.py and cli.py name the
 concrete clients (services/license_check.py, owned elsewhere, is left to its own change)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "registry"
+SRC = Path(__file__).resolve().parents[3] / "src" / "registry"
 CONCRETE = {
     "registry.sources.hub_client",
     "registry.sources.github_client",

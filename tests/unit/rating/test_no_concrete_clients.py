@@ -1,4 +1,4 @@
-only app.py and cli.py name the
+"""The rating reaches its upstreams through Protocols: only app.py and cli.py name the
 concrete clients (services/license_check.py, owned elsewhere, is left to its own change)."""
 
 from __future__ import annotations

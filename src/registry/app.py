@@ -18,7 +18,7 @@ from registry.db.session import Database
 from registry.observability.requests import RequestMetrics, install_request_hooks
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
-from registry.rating.gather import Gatherer
+from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
 from registry.sandbox import Jail, JailConfig
@@ -133,7 +133,18 @@ def make_rating(
         if settings.rating_execute_examples
         else None
     )
-    gatherer = Gatherer(hub, github, TTLCache(settings.rating_cache_seconds), run_example=runner)
+    gatherer = Gatherer(
+        hub,
+        github,
+        TTLCache(settings.rating_cache_seconds),
+        run_example=runner,
+        # Upstream failures that may pass are retried within the upstream timeout.
+        retry=RetryPolicy(
+            attempts=settings.upstream_retries,
+            backoff=0.5,
+            budget=settings.upstream_timeout_seconds,
+        ),
+    )
     engine = RatingEngine(gatherer, metric_timeout=settings.rating_metric_timeout_seconds)
     return RatingService(
         db,

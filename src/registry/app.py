@@ -34,9 +34,10 @@ from registry.observability.requests import install_request_hooks
 from registry.observability.telemetry import Emf, Telemetry
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
-from registry.rating.gather import Gatherer
+from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
+from registry.sandbox import Jail, JailConfig
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
@@ -49,7 +50,7 @@ from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
-from registry.settings import Settings
+from registry.settings import Settings, SettingsError
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
@@ -181,6 +182,35 @@ def _upload_staging(settings: Settings) -> Path:
     return settings.data_dir / "work" / "uploads"
 
 
+def make_jail(settings: Settings) -> Jail:
+    """The jail card examples and monitor programs run in (registry.sandbox)."""
+    return Jail(
+        JailConfig(
+            bwrap=settings.sandbox_bwrap,
+            python=settings.sandbox_python,
+            node=settings.sandbox_node,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            pids=settings.sandbox_pids,
+            tmp_bytes=settings.sandbox_tmp_mb << 20,
+            output_bytes=settings.sandbox_output_bytes,
+        )
+    )
+
+
+def check_jail(settings: Settings, jail: Jail) -> None:
+    """Refuse to start when examples are to be run and this host cannot build the jail:
+    there is no unconfined way to run them."""
+    if not settings.rating_execute_examples:
+        return
+    reason = jail.probe_python()
+    if reason is not None:
+        raise SettingsError(
+            "RATING_EXECUTE_EXAMPLES=true, but the example jail cannot be built on this "
+            f"host: {reason}. Install bubblewrap, allow user namespaces, or set "
+            "RATING_EXECUTE_EXAMPLES=false."
+        )
+
+
 def make_rating(
     settings: Settings,
     *,
@@ -191,13 +221,25 @@ def make_rating(
     hf: HuggingFaceSource,
     work_root: Path,
     telemetry: Telemetry,
+    jail: Jail,
 ) -> RatingService:
     runner = (
-        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
+        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds, jail=jail)
         if settings.rating_execute_examples
         else None
     )
-    gatherer = Gatherer(hub, github, TTLCache(settings.rating_cache_seconds), run_example=runner)
+    gatherer = Gatherer(
+        hub,
+        github,
+        TTLCache(settings.rating_cache_seconds),
+        run_example=runner,
+        # Upstream failures that may pass are retried within the upstream timeout.
+        retry=RetryPolicy(
+            attempts=settings.upstream_retries,
+            backoff=0.5,
+            budget=settings.upstream_timeout_seconds,
+        ),
+    )
     engine = RatingEngine(gatherer, metric_timeout=settings.rating_metric_timeout_seconds)
     return RatingService(
         db,
@@ -213,7 +255,8 @@ def make_rating(
 
 
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
-    settings.validate()
+    jail = make_jail(settings)
+    check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
     telemetry = make_telemetry(settings, db, make_redis(settings))
@@ -252,6 +295,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         hf=hf,
         work_root=work_root,
         telemetry=telemetry,
+        jail=jail,
     )
     ingest = IngestService(
         db,

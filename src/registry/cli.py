@@ -99,6 +99,8 @@ def serve(host: str | None, port: int | None) -> None:
             registry.close()
     except StartupCheckFailed as exc:
         raise click.ClickException(f"the registry cannot start: {exc}") from exc
+    except SettingsError as exc:  # e.g. examples enabled on a host that cannot jail them
+        raise click.ClickException(str(exc)) from exc
     args = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
     address = bind_address(settings.host, settings.port)
     click.echo(f"registry listening on http://{address}", err=True)

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
+# A licence the company may use, and enough evidence overall (docs/rating.md says why).
+DEFAULT_INGEST_POLICY = "license>=0.5,net_score>=0.35"
 # The spec's published default credential; `make serve` seeds it, reset restores it.
 DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -163,7 +165,7 @@ class Settings:
     url_deny_networks: tuple[str, ...] = _env(
         "URL_DENY_NETWORKS", ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"), _networks
     )
-    ingest_policy: str = _env("INGEST_POLICY", "net_score>=0.5")
+    ingest_policy: str = _env("INGEST_POLICY", DEFAULT_INGEST_POLICY)
     rating_execute_examples: bool = _env("RATING_EXECUTE_EXAMPLES", False)
     rating_example_timeout_seconds: float = _env(
         "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0, _positive("seconds")
@@ -203,6 +205,16 @@ class Settings:
     )
     workload_max_clients: int = _env("WORKLOAD_MAX_CLIENTS", 100, _between(1, 1000))
     workload_timeout_seconds: float = _env("WORKLOAD_TIMEOUT_SECONDS", 60.0, _positive("seconds"))
+    # The jail for card examples and monitor programs (docs/security.md).
+    sandbox_bwrap: str = _env("SANDBOX_BWRAP", "bwrap", _not_empty)
+    sandbox_python: str | None = _env("SANDBOX_PYTHON", None)
+    sandbox_node: str = _env("SANDBOX_NODE", "node", _not_empty)
+    sandbox_memory_mb: int = _env("SANDBOX_MEMORY_MB", 512, _between(64, unit=" MB"))
+    sandbox_pids: int = _env("SANDBOX_PIDS", 64, _between(8))
+    sandbox_tmp_mb: int = _env("SANDBOX_TMP_MB", 64, _between(1, unit=" MB"))
+    sandbox_output_bytes: int = _env(
+        "SANDBOX_OUTPUT_BYTES", 64 << 10, _between(1024, unit=" bytes")
+    )
 
     @property
     def is_production(self) -> bool:

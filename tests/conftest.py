@@ -34,8 +34,18 @@ PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_PG = os.environ.get("REGISTRY_TEST_REQUIRE_POSTGRES") == "1"
+REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_REDIS = os.environ.get("REGISTRY_TEST_REQUIRE_REDIS") == "1"
 BACKENDS = ["sqlite", "postgres"]
-TABLES = ("artifact_files", "artifacts", "audit_events", "tokens", "users")
+TABLES = (
+    "artifact_files",
+    "artifacts",
+    "audit_events",
+    "tokens",
+    "users",
+    "stat_counters",
+    "log_lines",
+)
 ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 
 
@@ -83,6 +93,36 @@ def pg_database_url(worker_id: str) -> Iterator[str]:
     yield url
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (REGISTRY_TEST_REDIS_URL); tests keep to keys of their own
+    (REDIS_KEY_PREFIX) because other runs may share it."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required (REGISTRY_TEST_REQUIRE_REDIS=1): {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test uses; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"registry-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
 
 
 def _truncate(url: str) -> None:

@@ -7,15 +7,31 @@ stale work folders, logging) is in `registry.startup`.
 
 from __future__ import annotations
 
+import shutil
+import time
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from registry.api import register_api
 from registry.db.session import Database
-from registry.observability.requests import RequestMetrics, install_request_hooks
+from registry.observability.components import HealthReport
+from registry.observability.counters import BufferedCounters, DatabaseCounters, RedisCounters
+from registry.observability.health import host_of
+from registry.observability.logstore import DatabaseLogs, RedisLogs, StoreHandler
+from registry.observability.probes import (
+    PROBE_WAIT,
+    CachedProbe,
+    Check,
+    blob_store_check,
+    database_check,
+    upstream_check,
+)
+from registry.observability.requests import install_request_hooks
+from registry.observability.telemetry import Emf, Telemetry
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
 from registry.rating.gather import Gatherer, RetryPolicy
@@ -46,6 +62,7 @@ from registry.sources.url import UrlSource
 from registry.storage.blobs import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.s3 import S3BlobStore
+from registry.web import register_web
 
 
 def make_blob_store(settings: Settings) -> BlobStore:
@@ -57,6 +74,83 @@ def make_blob_store(settings: Settings) -> BlobStore:
             prefix=settings.s3_prefix,
         )
     return LocalBlobStore(settings.data_dir / "blobs")
+
+
+def describe_blob_store(settings: Settings) -> str:
+    """The blob store as an operator names it, for messages."""
+    if settings.aws_s3_bucket:
+        where = f" at {settings.aws_endpoint_url}" if settings.aws_endpoint_url else ""
+        return f"S3 bucket {settings.aws_s3_bucket}{where}"
+    return f"folder {settings.data_dir / 'blobs'}"
+
+
+def _local_space(root: Path) -> dict[str, int]:
+    usage = shutil.disk_usage(root if root.exists() else root.parent)
+    return {"disk_free_bytes": usage.free, "disk_used_bytes": usage.used}
+
+
+def make_redis(settings: Settings) -> Any:
+    """A Redis client for REDIS_URL (connecting lazily), or None."""
+    if not settings.redis_url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )
+
+
+def make_telemetry(settings: Settings, db: Database, redis_client: Any) -> Telemetry:
+    if redis_client is not None:
+        counters: Any = RedisCounters(redis_client, settings.redis_key_prefix)
+        logs: Any = RedisLogs(redis_client, settings.log_retain_lines, settings.redis_key_prefix)
+    else:
+        counters = DatabaseCounters(db)
+        logs = DatabaseLogs(db, settings.log_retain_lines)
+    return Telemetry(
+        BufferedCounters(counters, settings.stats_flush_seconds),
+        StoreHandler(logs, settings.stats_flush_seconds),
+        Emf(settings.cloudwatch_metrics_namespace) if settings.enable_cloudwatch_metrics else None,
+    )
+
+
+def make_health(
+    settings: Settings, db: Database, blobs: BlobStore, telemetry: Telemetry
+) -> HealthReport:
+    space = None if settings.aws_s3_bucket else partial(_local_space, settings.data_dir / "blobs")
+    github_headers = (
+        {"Authorization": f"Bearer {settings.github_token}"} if settings.github_token else {}
+    )
+    checks: dict[str, tuple[Check, float, float]] = {
+        "database": (database_check(db), settings.health_probe_seconds, PROBE_WAIT),
+        "blob-store": (
+            blob_store_check(blobs, settings.data_dir / "work", db, space),
+            settings.health_probe_seconds,
+            PROBE_WAIT,
+        ),
+        # Upstream probes never hold up a health request (wait 0): the last result is shown.
+        "huggingface": (
+            upstream_check(f"{settings.hf_endpoint}/api/models?limit=1"),
+            settings.upstream_probe_seconds,
+            0.0,
+        ),
+        "github": (
+            upstream_check(f"{settings.github_api_url}/rate_limit", github_headers),
+            settings.upstream_probe_seconds,
+            0.0,
+        ),
+    }
+    probes = {
+        name: CachedProbe(
+            check, ttl, wait, partial(lambda n, r: telemetry.probe(n, r.ok, r.seconds), name)
+        )
+        for name, (check, ttl, wait) in checks.items()
+    }
+    hosts = {
+        "huggingface": host_of(settings.hf_endpoint),
+        "github": host_of(settings.github_api_url),
+    }
+    return HealthReport(telemetry.counters, probes, hosts, time.time)
 
 
 def make_sources(
@@ -126,6 +220,7 @@ def make_rating(
     github: GitHubClient,
     hf: HuggingFaceSource,
     work_root: Path,
+    telemetry: Telemetry,
     jail: Jail,
 ) -> RatingService:
     runner = (
@@ -155,6 +250,7 @@ def make_rating(
         hf_endpoint=settings.hf_endpoint,
         work_root=work_root,
         canonical=hub.canonical_id,
+        telemetry=telemetry,
     )
 
 
@@ -163,6 +259,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
+    telemetry = make_telemetry(settings, db, make_redis(settings))
     janitor = BlobJanitor(db, blobs)
     work_root = settings.data_dir / "work"
     github = GitHubClient(
@@ -190,7 +287,15 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
     ratings = make_rating(
-        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root, jail=jail
+        settings,
+        hub=hub,
+        db=db,
+        blobs=blobs,
+        github=github,
+        hf=hf,
+        work_root=work_root,
+        telemetry=telemetry,
+        jail=jail,
     )
     ingest = IngestService(
         db,
@@ -202,6 +307,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         upload_workers=settings.download_workers,
         canonical=hub.canonical_id,
         janitor=janitor,
+        telemetry=telemetry,
     )
     downloads = DownloadService(db, blobs, users)
     return Registry(
@@ -236,6 +342,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             tree_page_size=settings.hub_tree_page_size,
         ),
         uploads=UploadService(ingest, _upload_staging(settings), settings.max_artifact_bytes),
+        telemetry=telemetry,
+        health=make_health(settings, db, blobs, telemetry),
     )
 
 
@@ -243,13 +351,14 @@ def create_app(registry: Registry) -> Flask:
     """The Flask application serving `registry` (see `registry.startup.serving_app`)."""
     app = Flask(__name__)
     app.config.update(
-        # None until the browser sign-in uses sessions: Flask then refuses to sign any.
+        # Signs the browser sign-in's session cookie (see registry.web.auth).
         SECRET_KEY=registry.settings.secret_key,
         MAX_CONTENT_LENGTH=registry.settings.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
-    install_request_hooks(app, RequestMetrics())
+    install_request_hooks(app, registry.telemetry)
     register_api(app)
+    register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))
     return app

@@ -16,9 +16,10 @@ from registry.cli_remote import login, pull, push
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
+from registry.observability.probes import StartupCheckFailed, require_database
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
-from registry.startup import prepare_local_state, serving_app
+from registry.startup import check_backends, prepare_local_state, serving_app
 
 
 def _settings() -> Settings:
@@ -45,6 +46,14 @@ def _upgrade(settings: Settings) -> None:
     db = Database(settings.effective_database_url)
     try:
         migrate.upgrade(db)
+    finally:
+        db.dispose()
+
+
+def _reachable(settings: Settings) -> None:
+    db = Database(settings.effective_database_url)
+    try:
+        require_database(db, write=False)
     finally:
         db.dispose()
 
@@ -76,13 +85,22 @@ def serve(host: str | None, port: int | None) -> None:
         settings = Settings.from_env(env)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
-    _upgrade(settings)
+    settings = prepare_local_state(settings)
     try:
+        # Reachable before migrating (a clear refusal, not a migration traceback), then
+        # writable, with a blob store that takes a write, a read and a delete.
+        _reachable(settings)
+        _upgrade(settings)
         registry = build_registry(settings)
+        try:
+            check_backends(registry)
+            registry.users.seed()
+        finally:
+            registry.close()
+    except StartupCheckFailed as exc:
+        raise click.ClickException(f"the registry cannot start: {exc}") from exc
     except SettingsError as exc:  # e.g. examples enabled on a host that cannot jail them
         raise click.ClickException(str(exc)) from exc
-    registry.users.seed()
-    registry.close()
     args = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
     address = bind_address(settings.host, settings.port)
     click.echo(f"registry listening on http://{address}", err=True)

@@ -13,7 +13,11 @@ leaving the rest to the page cache that downloads stream through.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from registry.settings import Settings
 
@@ -23,6 +27,10 @@ GUNICORN_CONFIG = "python:registry.gunicorn_conf"
 # disk can stall that write long enough for the arbiter to kill a healthy worker, so
 # the file goes to memory. Gunicorn creates it there itself, unlinked, mode 0600.
 SHM = Path("/dev/shm")  # noqa: S108
+# prometheus_client's multiprocess mode: read when prometheus_client is first imported,
+# so it is set in the arbiter before any worker forks (and this module never imports it).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_OWN_DIR = "REGISTRY_OWNS_PROMETHEUS_DIR"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -49,4 +57,58 @@ def gunicorn_options(settings: Settings, shm: Path = SHM) -> dict[str, object]:
         "worker_tmp_dir": str(shm) if shm.is_dir() else None,
         # The app logs every request itself, as JSON with its request id.
         "accesslog": None,
+        # Prometheus across workers (multiprocess mode) and METRICS_PORT.
+        "on_starting": lambda server: prepare_metrics_dir(shm),
+        "when_ready": lambda server: serve_metrics_port(settings),
+        "child_exit": lambda server, worker: forget_worker(worker.pid),
+        "on_exit": lambda server: remove_metrics_dir(),
     }
+
+
+def prepare_metrics_dir(shm: Path = SHM) -> Path:
+    """An empty folder for the workers' metric files, named in PROMETHEUS_MULTIPROC_DIR.
+
+    The operator's folder when they set one (emptied: values of a previous run would add
+    up with this one's), else a fresh one in memory, removed when gunicorn exits."""
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        path = Path(
+            tempfile.mkdtemp(prefix="registry-prometheus-", dir=shm if shm.is_dir() else None)
+        )
+        os.environ[_OWN_DIR] = str(path)
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def forget_worker(pid: int) -> None:
+    """A worker has exited: its gauges go (its counters keep counting in the sums)."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def serve_metrics_port(settings: Settings) -> Any:
+    """With METRICS_PORT set, serve every worker's metrics there, without a token, from
+    the arbiter (for a scraper inside the network; keep the port closed to the world)."""
+    if settings.metrics_port is None:
+        return None
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    merged = REGISTRY
+    if os.environ.get(MULTIPROC_ENV):
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    return start_http_server(settings.metrics_port, addr=settings.host, registry=merged)
+
+
+def remove_metrics_dir() -> None:
+    owned = os.environ.pop(_OWN_DIR, None)
+    if owned:
+        shutil.rmtree(owned, ignore_errors=True)

@@ -85,6 +85,16 @@ def _networks(value: tuple[str, ...]) -> str | None:
     return None
 
 
+def _redis_url(value: str | None) -> str | None:
+    if value is None or urlsplit(value).scheme in {"redis", "rediss", "unix"}:
+        return None
+    return f"must be a redis://host:6379/0 (or rediss://, unix://) URL, got {value!r}"
+
+
+def _optional_port(value: int | None) -> str | None:
+    return None if value is None else _between(1, 65535)(value)
+
+
 def _not_empty(value: str) -> str | None:
     return None if value else "must not be empty"
 
@@ -117,8 +127,8 @@ class Settings:
     aws_region: str = _env("AWS_REGION", "us-east-1", _not_empty)
     aws_endpoint_url: str | None = _env("AWS_ENDPOINT_URL", None, _http_url)
     s3_prefix: str = _env("AWS_S3_PREFIX", "")
-    # Not used yet: the browser sign-in (session cookies) will sign with it. Until
-    # then it is optional, also in production; when set there, it must be strong.
+    # Signs the browser sign-in's session cookies: required in production (a laptop
+    # keeps a random one in DATA_DIR, see registry.startup).
     secret_key: str | None = _env("SECRET_KEY", None)
     jwt_secret: str = _env("JWT_SECRET", DEFAULT_SECRET)
     github_token: str | None = _env("GITHUB_TOKEN", None)
@@ -176,6 +186,25 @@ class Settings:
     kaggle_api_url: str = _env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", _http_url)
     kaggle_username: str | None = _env("KAGGLE_USERNAME", None)
     kaggle_key: str | None = _env("KAGGLE_KEY", None)
+    # Observability: where the figures every worker and instance shares are kept
+    # (the database unless REDIS_URL is set), how they reach CloudWatch and Prometheus.
+    redis_url: str | None = _env("REDIS_URL", None, _redis_url)
+    redis_key_prefix: str = _env("REDIS_KEY_PREFIX", "registry:", _not_empty)
+    stats_flush_seconds: float = _env("STATS_FLUSH_SECONDS", 5.0, _between(0.1, 60, " seconds"))
+    log_retain_lines: int = _env("LOG_RETAIN_LINES", 5000, _between(100, 1_000_000))
+    log_file_max_bytes: int = _env("LOG_FILE_MAX_BYTES", 50 << 20, _between(1024, unit=" bytes"))
+    log_file_backups: int = _env("LOG_FILE_BACKUPS", 5, _between(1, 100))
+    enable_cloudwatch_metrics: bool = _env("ENABLE_CLOUDWATCH_METRICS", False)
+    cloudwatch_metrics_namespace: str = _env(
+        "CLOUDWATCH_METRICS_NAMESPACE", "ModelRegistry", _not_empty
+    )
+    metrics_port: int | None = _env("METRICS_PORT", None, _optional_port)
+    health_probe_seconds: float = _env("HEALTH_PROBE_SECONDS", 10.0, _between(0, 3600, " seconds"))
+    upstream_probe_seconds: float = _env(
+        "UPSTREAM_PROBE_SECONDS", 60.0, _between(1, 86400, " seconds")
+    )
+    workload_max_clients: int = _env("WORKLOAD_MAX_CLIENTS", 100, _between(1, 1000))
+    workload_timeout_seconds: float = _env("WORKLOAD_TIMEOUT_SECONDS", 60.0, _positive("seconds"))
     # The jail for card examples and monitor programs (docs/security.md).
     sandbox_bwrap: str = _env("SANDBOX_BWRAP", "bwrap", _not_empty)
     sandbox_python: str | None = _env("SANDBOX_PYTHON", None)
@@ -218,7 +247,7 @@ class Settings:
                 name
                 for name, value, required in (
                     ("JWT_SECRET", self.jwt_secret, True),
-                    ("SECRET_KEY", self.secret_key, False),
+                    ("SECRET_KEY", self.secret_key, True),
                 )
                 if (value is None and required)
                 or (value is not None and (value == DEFAULT_SECRET or len(value) < _MIN_SECRET))
@@ -247,6 +276,18 @@ class Settings:
                     f"{name} ({seconds:g} s) must be shorter than REQUEST_TIMEOUT_SECONDS "
                     f"({self.request_timeout_seconds} s)"
                 )
+        if self.enable_cloudwatch_metrics and not self.log_json:
+            problems.append(
+                "ENABLE_CLOUDWATCH_METRICS=true needs JSON log lines (LOG_JSON=true): CloudWatch "
+                "reads the metrics from them"
+            )
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            problems.append(f"METRICS_PORT ({self.metrics_port}) must differ from PORT")
+        if self.workload_timeout_seconds >= self.request_timeout_seconds:
+            problems.append(
+                f"WORKLOAD_TIMEOUT_SECONDS ({self.workload_timeout_seconds:g} s) must be shorter "
+                f"than REQUEST_TIMEOUT_SECONDS ({self.request_timeout_seconds} s)"
+            )
         problems += _database_problems(self.effective_database_url)
         problems += _policy_problems(self.ingest_policy)
         return problems
@@ -279,6 +320,7 @@ class Settings:
 
 def _parse(variable: str, kind: str, raw: str) -> Any:
     """Turn the text of `variable` into its field's type."""
+    kind = kind.removesuffix(" | None")  # a variable that is set has a value
     if kind == "bool":
         value = raw.lower()
         if value in {"1", "true", "yes", "on"}:

@@ -1,8 +1,10 @@
 """What a registry process does once, when it starts, before it serves anything.
 
 The app factory (`registry.app`) only wires objects together; the steps that touch
-the disk are here, called by the entry points: `registry.wsgi` (each gunicorn
-worker), the `registry` command, and the tests that want them.
+the disk or the network are here, called by the entry points: `registry.wsgi` (each
+gunicorn worker), the `registry` command, and the tests that want them. Among them,
+the dependency check: a registry whose database or blob store is unreachable or
+read-only refuses to start, saying which and why (`StartupCheckFailed`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry.app import build_registry, create_app
+from registry.app import build_registry, create_app, describe_blob_store
 from registry.db.session import normalize_database_url
-from registry.observability.logging import configure_logging
+from registry.observability.logging import attach_log_store, configure_logging
+from registry.observability.probes import StartupCheckFailed, check_dependencies
 from registry.services.container import Registry
 from registry.settings import DEFAULT_SECRET, Settings
+from registry.sources.http import observe_upstream
 
 # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
 STALE_WORK = timedelta(hours=24)
@@ -39,9 +43,10 @@ def prepare_local_state(settings: Settings) -> Settings:
 def _local_secret(settings: Settings) -> Settings:
     """On a laptop with no secrets configured, use a random one kept in DATA_DIR.
 
-    Tokens then survive restarts and every worker agrees on them, and no two
-    installations share a signing key. Production refuses to start without a real
-    JWT_SECRET (Settings.validate), so this never applies there.
+    Tokens and browser sessions then survive restarts and every worker agrees on
+    them, and no two installations share a signing key. Production refuses to start
+    without a real JWT_SECRET and SECRET_KEY (Settings.validate), so this never
+    applies there.
     """
     if settings.is_production or (
         settings.jwt_secret != DEFAULT_SECRET and settings.secret_key is not None
@@ -73,10 +78,32 @@ def _kept_secret(path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def check_backends(registry: Registry) -> None:
+    """Raise StartupCheckFailed unless the database and the blob store (and Redis, when
+    REDIS_URL is set) are reachable and writable."""
+    settings = registry.settings
+    check_dependencies(
+        registry.db, registry.blobs, settings.data_dir / "work", describe_blob_store(settings)
+    )
+    try:
+        registry.telemetry.counters.store.read(0, 0)
+    except Exception as exc:
+        where = "REDIS_URL's Redis" if settings.redis_url else "the database"
+        raise StartupCheckFailed(f"the shared figures ({where}) cannot be read: {exc}") from exc
+
+
 def start_registry(settings: Settings) -> Registry:
     """The startup steps, then the wiring: what a process serving requests runs once."""
     registry = build_registry(prepare_local_state(settings))
+    try:
+        check_backends(registry)
+    except StartupCheckFailed:
+        registry.close()
+        raise
     registry.ingest.sweep_workdirs(STALE_WORK)
+    # Process-wide: this process's log lines and upstream calls go to this registry.
+    attach_log_store(registry.telemetry.logs)
+    observe_upstream(registry.telemetry.upstream_call)
     return registry
 
 

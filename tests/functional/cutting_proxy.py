@@ -7,21 +7,17 @@ import contextlib
 import socket
 import threading
 from types import TracebackType
+from typing import Self
 
 Conn = socket.socket
 
 
-class CuttingProxy:
-    """Forward 127.0.0.1:<port> to `target_port`; cut the first response to a request
-    whose bytes contain `needle` after `cut_after` bytes of its body."""
+class LoopbackProxy:
+    """Forward 127.0.0.1:<port> to `target_port` on a thread per direction; subclasses
+    decide what a connection does (`_serve`)."""
 
-    def __init__(self, target_port: int, needle: bytes, cut_after: int) -> None:
+    def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.needle = needle
-        self.cut_after = cut_after
-        self.requests: list[bytes] = []  # what clients sent, chunk by chunk
-        self.statuses: list[bytes] = []  # the status lines of the responses
-        self.cut = threading.Event()
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
@@ -29,7 +25,7 @@ class CuttingProxy:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> CuttingProxy:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -51,10 +47,29 @@ class CuttingProxy:
                 continue
             except OSError:
                 return
-            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=30)
-            armed = threading.Event()
-            for pump in (self._upstream, self._downstream):
-                threading.Thread(target=pump, args=(client, server, armed), daemon=True).start()
+            self._serve(client)
+
+    def _serve(self, client: Conn) -> None:
+        raise NotImplementedError
+
+
+class CuttingProxy(LoopbackProxy):
+    """Forward 127.0.0.1:<port> to `target_port`; cut the first response to a request
+    whose bytes contain `needle` after `cut_after` bytes of its body."""
+
+    def __init__(self, target_port: int, needle: bytes, cut_after: int) -> None:
+        super().__init__(target_port)
+        self.needle = needle
+        self.cut_after = cut_after
+        self.requests: list[bytes] = []  # what clients sent, chunk by chunk
+        self.statuses: list[bytes] = []  # the status lines of the responses
+        self.cut = threading.Event()
+
+    def _serve(self, client: Conn) -> None:
+        server = socket.create_connection(("127.0.0.1", self.target_port), timeout=30)
+        armed = threading.Event()
+        for pump in (self._upstream, self._downstream):
+            threading.Thread(target=pump, args=(client, server, armed), daemon=True).start()
 
     def _upstream(self, client: Conn, server: Conn, armed: threading.Event) -> None:
         try:
@@ -67,7 +82,7 @@ class CuttingProxy:
         except OSError:
             pass
         finally:
-            _close(server)
+            close_socket(server)
 
     def _downstream(self, client: Conn, server: Conn, armed: threading.Event) -> None:
         head = b""
@@ -93,15 +108,16 @@ class CuttingProxy:
         except OSError:
             pass
         finally:
-            _close(client)
-            _close(server)
+            close_socket(client)
+            close_socket(server)
 
     def saw(self, fragment: bytes) -> bool:
         with self._lock:
             return any(fragment in chunk for chunk in self.requests)
 
 
-def _close(sock: Conn) -> None:
+def close_socket(sock: Conn) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
+    with contextlib.suppress(OSError):
+        sock.close()

@@ -66,6 +66,9 @@ def test_host_and_port_options_win_over_the_environment(tmp_path: Path) -> None:
 
 def test_gunicorn_reads_its_settings_from_the_environment(tmp_path: Path) -> None:
     env = _env(tmp_path, KEEPALIVE_SECONDS="91", WEB_THREADS="3", FORWARDED_ALLOW_IPS="10.0.0.0/16")
+    # gunicorn loads the app to print its configuration, and the app refuses to start on a
+    # database it cannot write to: migrate first, as `registry serve` does.
+    assert _python(tmp_path, env, "registry", "db", "upgrade").returncode == 0
     done = _python(tmp_path, env, "gunicorn", "--config", GUNICORN_CONFIG, "--print-config")
     assert done.returncode == 0, done.stderr
     lines = (line.partition("=") for line in done.stdout.splitlines())

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from registry.app import build_registry, create_app
+from registry.db import migrate
+from registry.db.session import Database
+from registry.observability.probes import StartupCheckFailed
 from registry.settings import Settings
 from registry.startup import prepare_local_state, start_registry
 
@@ -90,6 +93,13 @@ def test_startup_makes_the_folders_the_secret_and_sweeps_old_work(tmp_path: Path
     two_days_ago = time.time() - 2 * 86400
     os.utime(old, (two_days_ago, two_days_ago))
     settings = Settings(data_dir=data, database_url=f"sqlite:///{tmp_path}/db/r.db")
+    # A database without the registry's tables cannot take the startup check's write.
+    with pytest.raises(StartupCheckFailed, match=r"the database .* is not usable"):
+        start_registry(settings)
+    assert (tmp_path / "db").is_dir()  # the folders came first
+    database = Database(settings.effective_database_url)
+    migrate.upgrade(database)
+    database.dispose()
     registry = start_registry(settings)
     registry.close()
     secret = data / "secret.key"

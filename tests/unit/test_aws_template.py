@@ -162,3 +162,29 @@ def test_stored_data_is_private_encrypted_and_kept(template: dict[str, Any]) -> 
     assert template["Resources"]["Repository"]["Properties"]["ImageScanningConfiguration"] == {
         "ScanOnPush": True
     }
+
+
+def test_the_error_rate_alarm_reads_the_metrics_the_registry_writes(
+    template: dict[str, Any],
+) -> None:
+    from registry.observability.telemetry import ERRORS_METRIC, REQUESTS_METRIC
+
+    alarm = template["Resources"]["RegistryErrorRateAlarm"]["Properties"]
+    read = {
+        m["MetricStat"]["Metric"]["MetricName"]: m["MetricStat"]["Metric"]["Namespace"]
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    }
+    assert read == {
+        REQUESTS_METRIC: {"Ref": "AppMetricsNamespace"},
+        ERRORS_METRIC: {"Ref": "AppMetricsNamespace"},
+    }
+    # No dimensions on the alarm: the registry publishes both without any (EMF `[]`).
+    assert all(
+        "Dimensions" not in m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m
+    )
+    namespace = template["Parameters"]["AppMetricsNamespace"]["Default"]
+    assert namespace == Settings().cloudwatch_metrics_namespace
+    script = _boot_script(template)
+    assert "ENABLE_CLOUDWATCH_METRICS=true" in script and "LOG_JSON=true" in script
+    assert "CLOUDWATCH_METRICS_NAMESPACE=value-of-AppMetricsNamespace" in script

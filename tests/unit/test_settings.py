@@ -121,17 +121,24 @@ def test_settings_built_in_code_are_checked_the_same_way() -> None:
     Settings().validate()
 
 
-def test_production_requires_a_strong_jwt_secret_but_not_secret_key() -> None:
-    with pytest.raises(SettingsError, match="JWT_SECRET") as refused:
+def test_production_requires_strong_jwt_and_session_secrets() -> None:
+    with pytest.raises(SettingsError) as refused:
         Settings.from_env({"FLASK_ENV": "production"})
-    assert "SECRET_KEY" not in str(refused.value)
-    with pytest.raises(SettingsError, match="JWT_SECRET"):
-        Settings.from_env({"FLASK_ENV": "production", "JWT_SECRET": "short"})
-    ok = Settings.from_env({"FLASK_ENV": "production", "JWT_SECRET": "b" * 32})
-    assert ok.is_production and ok.log_json and ok.secret_key is None
-    # Nothing signs with SECRET_KEY yet; when it is given, it must still be strong.
+    assert "JWT_SECRET" in str(refused.value) and "SECRET_KEY" in str(refused.value)
+    # SECRET_KEY signs the browser sign-in's session cookies: required, and strong.
+    with pytest.raises(SettingsError, match="SECRET_KEY") as refused:
+        Settings.from_env({"FLASK_ENV": "production", "JWT_SECRET": "b" * 32})
+    assert "JWT_SECRET" not in str(refused.value)
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env({"FLASK_ENV": "production", "JWT_SECRET": "b" * 32, "SECRET_KEY": "x"})
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        Settings.from_env(
+            {"FLASK_ENV": "production", "JWT_SECRET": "short", "SECRET_KEY": "k" * 32}
+        )
+    ok = Settings.from_env(
+        {"FLASK_ENV": "production", "JWT_SECRET": "b" * 32, "SECRET_KEY": "k" * 32}
+    )
+    assert ok.is_production and ok.log_json and ok.secret_key == "k" * 32
 
 
 def test_every_variable_is_in_the_readme_table_and_every_row_is_read() -> None:
@@ -141,8 +148,15 @@ def test_every_variable_is_in_the_readme_table_and_every_row_is_read() -> None:
     for row in table.splitlines():
         if row.startswith("| `"):
             documented |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1]))
-    # Read by others: boto3 (S3 credentials), the `registry login/pull/push` client.
-    elsewhere = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "REGISTRY_URL", "XDG_CONFIG_HOME"}
+    # Read by others: boto3 (S3 credentials), the `registry login/pull/push` client,
+    # prometheus_client (the gunicorn configuration sets it, see registry.serving).
+    elsewhere = {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "REGISTRY_URL",
+        "XDG_CONFIG_HOME",
+        "PROMETHEUS_MULTIPROC_DIR",
+    }
     assert documented - elsewhere == read
 
 

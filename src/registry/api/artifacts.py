@@ -26,6 +26,7 @@ from registry.api.schemas import (
 from registry.api.uploads import is_upload, upload
 from registry.db.repositories import NameQuery
 from registry.domain.errors import BadRequest
+from registry.observability.requests import note_artifact
 
 bp = Blueprint("artifacts", __name__)
 bp.before_request(authenticate_request)
@@ -75,6 +76,7 @@ def create_artifact(type_name: str) -> tuple[Response, int]:
     else:
         data = parse(ArtifactDataIn, json_body())
         artifact = registry().ingest.create(kind, data.url, data.name, caller())
+    note_artifact(artifact.id, artifact.type)
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json")), 201
 
 

@@ -106,6 +106,10 @@ def artifact_id(value: str) -> str:
     return validate_artifact_id(value)
 
 
+def public_base() -> str:
+    """The base URL clients reach: PUBLIC_URL behind a load balancer, else the request's."""
+    return registry().settings.public_url or request.host_url.rstrip("/")
+
+
 def download_url(artifact_id: str) -> str:
-    base = registry().settings.public_url or request.host_url.rstrip("/")
-    return f"{base}/download/{artifact_id}"
+    return f"{public_base()}/download/{artifact_id}"

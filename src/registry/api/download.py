@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 
 from registry.api.common import artifact_id, credential, registry, served_to
 from registry.api.ranges import is_new_transfer, not_modified, ranged_response
+from registry.observability.requests import note_artifact
 from registry.services.download import parse_parts
 
 bp = Blueprint("download", __name__)
@@ -37,6 +38,7 @@ def download(id_: str) -> Response:
         served = service.parts(ident, parts, token, not_modified)
         served_to(served.caller)
         chosen = served.download
+        note_artifact(chosen.artifact_id, chosen.type)
         suffix = "-" + "-".join(p.value for p in chosen.parts)
         headers = {
             "ETag": f'"{chosen.etag}"',
@@ -56,6 +58,7 @@ def download(id_: str) -> Response:
     whole = service.bundle(ident, token, not_modified, record=is_new_transfer())
     served_to(whole.caller)
     bundle = whole.download
+    note_artifact(bundle.artifact_id, bundle.type)
     headers = {
         "ETag": f'"{bundle.sha256}"',
         "Content-Disposition": _disposition(bundle.name, ""),

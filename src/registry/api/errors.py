@@ -24,6 +24,7 @@ def _answer(status: int, code: str, message: str, **details: object) -> tuple[Re
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def _registry_error(exc: RegistryError) -> tuple[Response, int]:
+        g.error = exc  # the request's log line and figures look at it (observability)
         if exc.status >= 500:
             # With the traceback and its causes: a 5xx is ours to explain.
             log.error("request_failed", error=exc.code, message=exc.message, exc_info=exc)

@@ -1,13 +1,31 @@
-"""Health, tracks, authentication, reset, the spec and its interactive docs."""
+"""Health, tracks, authentication, reset, metrics, the spec and its interactive docs."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 
-from flask import Blueprint, Response, jsonify, render_template_string, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    render_template_string,
+    request,
+    send_from_directory,
+    url_for,
+)
 
-from registry.api.common import authenticate_request, json_body, parse, registry, require_admin
+from registry.api.common import (
+    authenticate_request,
+    json_body,
+    parse,
+    public_base,
+    registry,
+    require_admin,
+)
 from registry.api.schemas import AuthenticationRequest
+from registry.domain.errors import BadRequest
+from registry.observability.figures import window_minutes
+from registry.observability.metrics import CONTENT_TYPE
 
 public = Blueprint("public", __name__)
 admin = Blueprint("admin", __name__)
@@ -30,6 +48,24 @@ window.ui = SwaggerUIBundle({url: "/openapi.yaml", dom_id: "#swagger-ui", deepLi
 @public.get("/health")
 def health() -> Response:
     return jsonify({"status": "ok"})
+
+
+@public.get("/health/components")
+def health_components() -> Response:
+    """Public, as the spec has it: statuses and figures, no secrets (log lines need an admin)."""
+    minutes = window_minutes(request.args.get("windowMinutes"))
+    if minutes is None:
+        raise BadRequest("windowMinutes must be a whole number of minutes from 5 to 1440")
+    raw = request.args.get("includeTimeline", "false").strip().lower()
+    if raw not in {"true", "false", "1", "0", ""}:
+        raise BadRequest("includeTimeline must be true or false")
+    report = registry().health.collection(minutes, raw in {"true", "1"}, logs_url)
+    return jsonify(report)
+
+
+def logs_url(component: str) -> str:
+    """Where an administrator reads a component's recent log lines."""
+    return public_base() + url_for("web.dashboard_logs", component=component)
 
 
 @public.get("/tracks")
@@ -60,6 +96,14 @@ def docs_assets(filename: str) -> Response:
     from swagger_ui_bundle import swagger_ui_path  # vendored Swagger UI: works offline
 
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+@admin.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics of every worker, for administrators (a scraper inside the
+    network can use METRICS_PORT instead, without a token)."""
+    require_admin("read the metrics")
+    return Response(registry().telemetry.prometheus.exposition(), content_type=CONTENT_TYPE)
 
 
 @admin.delete("/reset")

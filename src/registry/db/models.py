@@ -190,3 +190,28 @@ class BlobEpochRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatCounterRow(Base):
+    """One shared figure for one minute (`minute` = Unix time // 60), added to by upserts
+    from every process (see registry.observability.counters)."""
+
+    __tablename__ = "stat_counters"
+
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LogLineRow(Base):
+    """A recent log line, whole (`line` is the JSON the log handlers wrote)."""
+
+    __tablename__ = "log_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    level: Mapped[str] = mapped_column(String(16))
+    logger: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(256))
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    line: Mapped[str] = mapped_column(Text)

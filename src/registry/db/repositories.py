@@ -249,6 +249,16 @@ class UserRepository:
         token = self.s.get(TokenRow, token_id)
         return None if token is None else self.s.get(UserRow, token.user_id)
 
+    def standing_token(self, token_id: str, now: datetime) -> UserRow | None:
+        """The user of a token that is neither revoked nor expired (uses not counted)."""
+        token = self.s.get(TokenRow, token_id)
+        if token is None or token.revoked or token.expires_at <= now:
+            return None
+        return self.s.get(UserRow, token.user_id)
+
+    def revoke_token(self, token_id: str) -> None:
+        self.s.execute(update(TokenRow).where(TokenRow.id == token_id).values(revoked=True))
+
 
 class AuditRepository:
     def __init__(self, session: Session) -> None:

@@ -57,11 +57,18 @@ class Database:
         # someone uses it, so one lock per rated artifact does not pile up forever.
         self._thread_locks: dict[str, list[Any]] = {}
         self._thread_locks_guard = threading.Lock()
+        self._try_guards: dict[str, threading.Lock] = {}  # few fixed names (try_lock)
 
     def _make_engine(self, echo: bool) -> Engine:
         if not self.is_sqlite:
             return create_engine(
-                self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
+                self.url,
+                echo=echo,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                # An unreachable server fails a request (and a health probe) in bounded time.
+                connect_args={"connect_timeout": 10},
             )
         # The file's folder is created at startup (`registry.startup`), not here.
         in_memory = (self.url.database or "") in {"", ":memory:"}
@@ -124,10 +131,9 @@ class Database:
     @contextmanager
     def named_lock(self, name: str) -> Iterator[None]:
         """An exclusive lock across threads and processes (and hosts, on PostgreSQL)."""
-        digest = hashlib.sha256(name.encode()).digest()
         with self._thread_lock(name):
             if not self.is_sqlite:
-                key = int.from_bytes(digest[:8], "big", signed=True)
+                key = _advisory_key(name)
                 with self.engine.connect() as conn:
                     conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     conn.commit()
@@ -137,20 +143,65 @@ class Database:
                         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                         conn.commit()
                 return
-            database = self.url.database or ""
-            if database in {"", ":memory:"}:
+            path = self._lock_file(name)
+            if path is None:
                 yield
                 return
-            # One lock file per family ("rating:<id>" -> "rating"): a laptop registry
-            # serialises such work across its processes instead of littering files.
-            family = name.split(":", 1)[0]
-            suffix = "bloblock" if family == "blobs" else f"{family}.lock"
-            with open(f"{database}.{suffix}", "a+b") as fh:
+            with open(path, "a+b") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 try:
                     yield
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def try_lock(self, name: str) -> Iterator[bool]:
+        """Like `named_lock`, but without waiting: yields False when someone holds it."""
+        guard = self._try_guards.setdefault(name, threading.Lock())
+        if not guard.acquire(blocking=False):
+            yield False
+            return
+        try:
+            if not self.is_sqlite:
+                key = _advisory_key(name)
+                with self.engine.connect() as conn:
+                    query = text("SELECT pg_try_advisory_lock(:k)")
+                    got = bool(conn.execute(query, {"k": key}).scalar())
+                    conn.commit()
+                    try:
+                        yield got
+                    finally:
+                        if got:
+                            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                            conn.commit()
+                return
+            path = self._lock_file(name)
+            if path is None:
+                yield True
+                return
+            with open(path, "a+b") as fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            guard.release()
+
+    def _lock_file(self, name: str) -> str | None:
+        """The SQLite lock file of `name`; None for an in-memory database (one process).
+
+        One file per family ("rating:<id>" -> "rating"): a laptop registry serialises
+        such work across its processes instead of littering files."""
+        database = self.url.database or ""
+        if database in {"", ":memory:"}:
+            return None
+        family = name.split(":", 1)[0]
+        return f"{database}.{'bloblock' if family == 'blobs' else f'{family}.lock'}"
 
     @contextmanager
     def _thread_lock(self, name: str) -> Iterator[None]:
@@ -169,3 +220,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of a lock name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -90,6 +90,10 @@ class Policy:
                     found.append(f"{name}={value:g} fails {name}{rule.op}{rule.threshold:g}")
         return found
 
+    def failing_rules(self, rating: Mapping[str, Any], errors: Mapping[str, str]) -> list[str]:
+        """The rules (as written) that the rating fails."""
+        return [str(r) for r in self.rules if Policy((r,)).violations(rating, errors)]
+
     def __str__(self) -> str:
         return ",".join(str(r) for r in self.rules) or "none"
 

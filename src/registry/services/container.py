@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.db.session import Database
+from registry.observability.components import HealthReport
+from registry.observability.telemetry import Telemetry
 from registry.services.artifacts import ArtifactService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
@@ -36,6 +38,9 @@ class Registry:
     licenses: LicenseCheckService
     hub: HubMirrorService
     uploads: UploadService
+    telemetry: Telemetry
+    health: HealthReport
 
     def close(self) -> None:
+        self.telemetry.close()
         self.db.dispose()

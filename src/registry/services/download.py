@@ -49,6 +49,7 @@ class BundleInfo:
     name: str
     sha256: str
     size: int
+    type: ArtifactType | None = None  # for the request's log line
 
     @property
     def etag(self) -> str:
@@ -62,6 +63,7 @@ class PartsDownload:
     etag: str
     files: tuple[ArtifactFile, ...]
     parts: tuple[FileRole, ...]
+    type: ArtifactType | None = None  # for the request's log line
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ class DownloadService:
         return self._serve(
             artifact_id,
             credential,
-            lambda a: BundleInfo(a.artifact_id, a.name, a.bundle_sha256, a.bundle_size),
+            lambda a: BundleInfo(a.artifact_id, a.name, a.bundle_sha256, a.bundle_size, a.type),
             client_has,
             record,
         )
@@ -259,7 +261,9 @@ class DownloadService:
             h = hashlib.sha256()
             for f in sorted(chosen, key=lambda f: f.path):
                 h.update(f"{f.path}\0{f.sha256}\n".encode())
-            return PartsDownload(found.artifact_id, found.name, h.hexdigest(), chosen, parts)
+            return PartsDownload(
+                found.artifact_id, found.name, h.hexdigest(), chosen, parts, found.type
+            )
 
         served = self._serve(artifact_id, credential, describe, client_has, True)
         if not served.not_modified:

@@ -12,8 +12,9 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from registry.db.constraints import UQ_ARTIFACT_SOURCE, broken_unique_constraint
 from registry.db.models import ArtifactFileRow, ArtifactLinkRow, ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository, to_artifact
 from registry.db.session import Database
-from registry.domain.errors import BadRequest, Conflict, NotFound
+from registry.domain.errors import BadRequest, Conflict, NotFound, RegistryError
 from registry.domain.lineage import DeclaredLink
 from registry.domain.models import Artifact, ArtifactType, AuditAction, User
 from registry.domain.names import validate_artifact_name
@@ -36,6 +37,7 @@ from registry.services.blobs import BlobJanitor
 from registry.services.bundles import build_bundle
 from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
+from registry.services.telemetry import PipelineTelemetry, Unobserved
 from registry.sources.base import Manifest, Source, SourceKind, SourceRef
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
@@ -70,6 +72,14 @@ class AdmitAll:
         return None
 
 
+@dataclass
+class _Observed:
+    """What one ingest reports when it ends: its source once known, the bytes stored."""
+
+    source: str = "unknown"
+    size: int = 0
+
+
 @dataclass(frozen=True)
 class _Prepared:
     manifest: Manifest
@@ -95,10 +105,12 @@ class IngestService:
         upload_workers: int = 4,
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        telemetry: PipelineTelemetry | None = None,
     ) -> None:
         self.db = db
         self.blobs = blobs
         self.sources = sources
+        self.telemetry: PipelineTelemetry = telemetry or Unobserved()
         self.hf_endpoint = hf_endpoint
         self.work_root = work_root
         self.policy: IngestPolicy = policy or AdmitAll()
@@ -112,7 +124,20 @@ class IngestService:
     def create(
         self, artifact_type: ArtifactType, url: str, name: str | None, user: User
     ) -> Artifact:
+        with self._observed(success=201) as seen:
+            return self._create(artifact_type, url, name, user, seen=seen)
+
+    def _create(
+        self,
+        artifact_type: ArtifactType,
+        url: str,
+        name: str | None,
+        user: User,
+        *,
+        seen: _Observed,
+    ) -> Artifact:
         ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        seen.source = ref.kind.value
         final_name = validate_artifact_name(name if name is not None else ref.default_name)
         self._refuse_duplicate(artifact_type, ref, exclude_id=None)
         with self._workdir() as workdir:
@@ -138,6 +163,7 @@ class IngestService:
                 if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
                     raise  # any other integrity error is a bug of the registry's
                 raise self._conflict_after(artifact_type, ref) from exc
+        seen.size = prepared.manifest.total_size
         return artifact
 
     def update(
@@ -147,6 +173,19 @@ class IngestService:
         name: str,
         url: str,
         user: User,
+    ) -> Artifact:
+        with self._observed(success=200) as seen:
+            return self._update(artifact_type, artifact_id, name, url, user, seen=seen)
+
+    def _update(
+        self,
+        artifact_type: ArtifactType,
+        artifact_id: str,
+        name: str,
+        url: str,
+        user: User,
+        *,
+        seen: _Observed,
     ) -> Artifact:
         with self.db.read() as session:
             current = ArtifactRepository(session).get(artifact_id)
@@ -158,6 +197,7 @@ class IngestService:
                     "the name and id of an update must match the artifact"
                 )
         ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        seen.source = ref.kind.value
         self._refuse_duplicate(artifact_type, ref, exclude_id=artifact_id)
         with self._workdir() as workdir:
             prepared = self._prepare(artifact_type, name, ref, workdir)
@@ -186,7 +226,25 @@ class IngestService:
                 if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
                     raise  # any other integrity error is a bug of the registry's
                 raise self._conflict_after(artifact_type, ref) from exc
+        seen.size = prepared.manifest.total_size
         return artifact
+
+    @contextmanager
+    def _observed(self, success: int) -> Iterator[_Observed]:
+        """Report the ingest's duration, source and outcome (the HTTP status it ends with)."""
+        seen = _Observed()
+        started = time.perf_counter()
+        outcome = 500
+        try:
+            yield seen
+            outcome = success
+        except RegistryError as exc:
+            outcome = exc.status
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            size = seen.size if outcome == success else 0
+            self.telemetry.ingest_finished(seen.source, outcome, elapsed, size)
 
     def sweep_workdirs(self, older_than: timedelta) -> int:
         """Remove ingest work folders left by killed processes; returns how many."""

@@ -47,6 +47,7 @@ from registry.services.metadata import (
     links_of,
     stored_description,
 )
+from registry.services.telemetry import PipelineTelemetry, Unobserved
 from registry.sources.base import Describer, Description, Manifest, SourceKind
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
@@ -65,7 +66,9 @@ class RatingService:
         work_root: Path,
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        telemetry: PipelineTelemetry | None = None,
     ) -> None:
+        self.telemetry: PipelineTelemetry = telemetry or Unobserved()
         self.db = db
         self.blobs = blobs
         self.engine = engine
@@ -136,6 +139,12 @@ class RatingService:
         found = session.scalars(select(ArtifactRow.origin).where(ArtifactRow.origin.in_(wanted)))
         return frozenset(wanted[o] for o in found if o)
 
+    def _rate(self, subject: RatingSubject) -> Rating:
+        rating = self.engine.rate(subject)
+        for name, outcome in rating.outcomes.items():
+            self.telemetry.rating_metric(name, outcome.latency, outcome.error is not None)
+        return rating
+
     # -- the ingest gate ----------------------------------------------------
 
     def check(
@@ -149,12 +158,15 @@ class RatingService:
         complete rating fails the policy (see the module docstring)."""
         if artifact_type is not ArtifactType.MODEL:
             return None
-        rating = self.engine.rate(self._subject(name, description_of(manifest), links))
+        rating = self._rate(self._subject(name, description_of(manifest), links))
         payload = rating.payload()
         if self.policy.undecided(payload["errors"]):
             raise _incomplete(name, rating)
         problems = self.policy.violations(payload["rating"], payload["errors"])
         if problems:
+            self.telemetry.policy_refused(
+                self.policy.failing_rules(payload["rating"], payload["errors"])
+            )
             # A metric the policy does not read may be missing (null): say why.
             missing = {"missing": payload["errors"]} if payload["errors"] else {}
             raise PolicyRejected(
@@ -191,7 +203,7 @@ class RatingService:
                 ]
                 description = stored_description(row, self.blobs, self.hf_endpoint)
                 name = row.name
-            rating = self.engine.rate(self._subject(name, description, links))
+            rating = self._rate(self._subject(name, description, links))
             self._raise_if_failed(rating)
             payload = rating.payload()
             with self.db.transaction() as session:
@@ -246,7 +258,7 @@ class RatingService:
         with tempfile.TemporaryDirectory(dir=self.work_root, prefix="rate-") as tmp:
             description = self.hub_source.describe(ref, Path(tmp))
         links = links_of(description, self.canonical)
-        rating = self.engine.rate(self._subject(ref.default_name, description, links))
+        rating = self._rate(self._subject(ref.default_name, description, links))
         payload = rating.payload()
         return rating, self.policy.violations(payload["rating"], payload["errors"])
 

@@ -119,20 +119,49 @@ class UserService:
             raise Unauthorized("the user name or password is invalid")
         if not any(verify_password(p, stored) for p in self._candidates(name, password)):
             raise Unauthorized("the user name or password is invalid")
+        return self.issue_token(User(id=user_id, name=name, is_admin=False)).value
+
+    def issue_token(self, user: User) -> tokens.IssuedToken:
+        """A new token for a user already authenticated (by password, or by a browser
+        session: the workload runner's clients)."""
         now = self.clock()
-        issued = tokens.issue(self.jwt_secret, user_id, name, now, self.token_ttl)
+        issued = tokens.issue(self.jwt_secret, user.id, user.name, now, self.token_ttl)
         with self.db.transaction() as session:
             UserRepository(session).add_token(
                 TokenRow(
                     id=issued.token_id,
-                    user_id=user_id,
+                    user_id=user.id,
                     issued_at=issued.issued_at,
                     expires_at=issued.expires_at,
                     uses=0,
                     revoked=False,
                 )
             )
-        return issued.value
+        return issued
+
+    # -- browser sessions: a token row the session cookie names by id ---------------
+
+    def open_session(self, name: str, password: str) -> str:
+        """Check the credentials; return the id of a new token for a browser session.
+
+        The cookie holds only this id (signed with SECRET_KEY); the token row says
+        whether the session still stands (expiry, revocation at sign-out)."""
+        value = self.authenticate(name, password)
+        token_id = tokens.decode(self.jwt_secret, value)
+        if token_id is None:  # pragma: no cover - we have just issued it
+            raise Unauthorized("the session could not be opened")
+        return token_id
+
+    def session_user(self, token_id: str) -> User | None:
+        """The user of a standing browser session (uses are not counted: a page that
+        refreshes itself would spend a token's uses)."""
+        with self.db.read() as session:
+            row = UserRepository(session).standing_token(token_id, self.clock())
+            return None if row is None else _user(row)
+
+    def close_session(self, token_id: str) -> None:
+        with self.db.transaction() as session:
+            UserRepository(session).revoke_token(token_id)
 
     def credential(self, header_value: str | None) -> Credential:
         """The signed token in an X-Authorization header, checked without the database.

@@ -1,8 +1,15 @@
-"""One way to build HTTP sessions for upstream APIs: pooled, retried, identified."""
+"""One way to build HTTP sessions for upstream APIs: pooled, retried, identified, and
+observed: every call's host and status (or `error` when nothing answered) goes to the
+process's upstream observer (`observe_upstream`), huggingface_hub's calls included.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -12,6 +19,70 @@ from registry.domain.errors import RETRY_HINT, PayloadTooLarge, UpstreamUnavaila
 from registry.storage.blobs import CHUNK_SIZE
 
 USER_AGENT = "trustworthy-model-registry/0.1 (+https://github.com/)"
+
+
+UpstreamObserver = Callable[[str, int | str], None]
+_observer: list[UpstreamObserver] = []  # one slot: set once per process, at startup
+
+
+def observe_upstream(observer: UpstreamObserver | None) -> None:
+    """Send every upstream call of this process to `observer` (None: to nobody).
+
+    A process-wide slot because huggingface_hub keeps one HTTP client per process."""
+    _observer[:] = [observer] if observer else []
+    import huggingface_hub
+
+    if observer is None:
+        huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
+    else:
+        huggingface_hub.set_client_factory(_observed_hub_client)
+
+
+def _notify(url: str, status: int | str) -> None:
+    if _observer:
+        # Counting must never break an upstream call.
+        with contextlib.suppress(Exception):
+            _observer[0](urlsplit(url).netloc or "unknown", status)
+
+
+class ObservedAdapter(HTTPAdapter):
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        try:
+            response = super().send(request, *args, **kwargs)
+        except requests.RequestException:
+            _notify(request.url or "", "error")
+            raise
+        _notify(request.url or "", response.status_code)
+        return response
+
+
+def _observed_hub_client() -> Any:
+    """huggingface_hub's default client, with its calls counted like the others'."""
+    import httpx2
+    from huggingface_hub.utils._http import default_client_factory
+
+    client = default_client_factory()
+
+    class Observed(httpx2.BaseTransport):
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def handle_request(self, request: Any) -> Any:
+            try:
+                response = self.inner.handle_request(request)
+            except httpx2.TransportError:
+                _notify(str(request.url), "error")
+                raise
+            _notify(str(request.url), response.status_code)
+            return response
+
+        def close(self) -> None:
+            self.inner.close()
+
+    client._transport = Observed(client._transport)
+    return client
 
 
 def make_session(retries: int, pool_size: int = 16) -> requests.Session:
@@ -30,7 +101,7 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    adapter = ObservedAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

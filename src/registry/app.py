@@ -21,14 +21,18 @@ from registry.rating.engine import RatingEngine
 from registry.rating.gather import Gatherer
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
+from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
+from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
+from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestPolicy, IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
+from registry.services.monitors import MonitorRunner, MonitorService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
@@ -116,6 +120,23 @@ def make_rating(
     )
 
 
+def make_monitors(
+    settings: Settings, db: Database, blobs: BlobStore, work_root: Path
+) -> MonitorService:
+    """Sensitive models' monitor programs. Without a runner every monitored download is
+    refused (there is no unconfined way to run an uploader's program)."""
+    runner: MonitorRunner | None = None
+    return MonitorService(
+        db,
+        blobs,
+        runner,
+        work_root=work_root,
+        concurrency=settings.monitor_concurrency,
+        resume_window=timedelta(seconds=settings.monitor_resume_seconds),
+        wait_seconds=settings.monitor_timeout_seconds,
+    )
+
+
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
     settings.validate()
     db = Database(settings.effective_database_url)
@@ -160,7 +181,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
     )
-    downloads = DownloadService(db, blobs, users)
+    monitors = make_monitors(settings, db, blobs, work_root)
+    downloads = DownloadService(db, blobs, users, monitors=monitors)
     return Registry(
         settings=settings,
         db=db,
@@ -193,6 +215,12 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             tree_page_size=settings.hub_tree_page_size,
         ),
         uploads=UploadService(ingest, _upload_staging(settings), settings.max_artifact_bytes),
+        accounts=AccountService(
+            db, users, page_size=settings.page_size, max_page_size=settings.max_page_size
+        ),
+        groups=GroupService(db),
+        audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
+        monitors=monitors,
     )
 
 

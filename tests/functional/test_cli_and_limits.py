@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import BERT, MakeApi
+from tests.conftest import ADMIN_USER, BERT, MakeApi
 
 
 def test_create_user_then_authenticate(tmp_path: Path, make_api: MakeApi) -> None:
@@ -49,5 +49,5 @@ def test_artifacts_over_the_size_cap_are_413(make_api: MakeApi) -> None:
 def test_all_weight_formats_can_be_kept(make_api: MakeApi) -> None:
     api, registry = make_api(keep_all_weight_formats=True)
     art = api.ingest("model", BERT)
-    stored = {f.path for f in registry.artifacts.get(None, art["metadata"]["id"]).files}
+    stored = {f.path for f in registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER).files}
     assert {"model.safetensors", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack"} <= stored

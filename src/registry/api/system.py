@@ -6,12 +6,12 @@ from importlib.resources import files
 
 from flask import Blueprint, Response, jsonify, render_template_string, send_from_directory
 
-from registry.api.common import authenticate_request, json_body, parse, registry, require_admin
+from registry.api.access import public, requires
+from registry.api.common import caller, json_body, parse, principal, registry
 from registry.api.schemas import AuthenticationRequest
+from registry.domain.models import Permission
 
-public = Blueprint("public", __name__)
-admin = Blueprint("admin", __name__)
-admin.before_request(authenticate_request)
+bp = Blueprint("system", __name__)
 
 TRACKS = ["Access control track", "Performance track", "High assurance track"]
 
@@ -27,43 +27,56 @@ window.ui = SwaggerUIBundle({url: "/openapi.yaml", dom_id: "#swagger-ui", deepLi
 </script></body></html>"""
 
 
-@public.get("/health")
+@bp.get("/health")
+@public
 def health() -> Response:
     return jsonify({"status": "ok"})
 
 
-@public.get("/tracks")
+@bp.get("/tracks")
+@public
 def tracks() -> Response:
     return jsonify({"plannedTracks": TRACKS})
 
 
-@public.put("/authenticate")
+@bp.put("/authenticate")
+@public
 def authenticate() -> Response:
     body = parse(AuthenticationRequest, json_body())
     token = registry().users.authenticate(body.user.name, body.secret.password)
     return jsonify(token)
 
 
-@public.get("/openapi.yaml")
+@bp.delete("/authenticate")
+@requires(None, also="revokes the token it is sent with")
+def sign_out() -> Response:
+    registry().users.revoke(principal())
+    return jsonify({"revoked": True})
+
+
+@bp.get("/openapi.yaml")
+@public
 def openapi() -> Response:
     text = files("registry.api").joinpath("openapi.yaml").read_text(encoding="utf-8")
     return Response(text, mimetype="application/yaml")
 
 
-@public.get("/docs")
+@bp.get("/docs")
+@public
 def docs() -> str:
     return render_template_string(_DOCS_PAGE)
 
 
-@public.get("/docs/assets/<path:filename>")
+@bp.get("/docs/assets/<path:filename>")
+@public
 def docs_assets(filename: str) -> Response:
     from swagger_ui_bundle import swagger_ui_path  # vendored Swagger UI: works offline
 
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
-@admin.delete("/reset")
+@bp.delete("/reset")
+@requires(Permission.ADMIN, spec_401=True)
 def reset() -> Response:
-    user = require_admin("reset the registry")
-    registry().artifacts.reset(user)
+    registry().artifacts.reset(caller())
     return jsonify({"reset": True})

@@ -39,6 +39,14 @@ class Forbidden(RegistryError):
     code = "forbidden"
 
 
+class PermissionDenied(RegistryError):
+    """A valid token whose user may not do this: a missing permission, someone else's
+    artifact, a download a monitor program refused (403, naming what is missing)."""
+
+    status = 403
+    code = "permission_denied"
+
+
 class NotFound(RegistryError):
     status = 404
     code = "not_found"
@@ -91,6 +99,13 @@ class StorageUnavailable(RegistryError):
 
     status = 503
     code = "storage_unavailable"
+
+
+class Busy(RegistryError):
+    """Too much of some bounded work (monitor programs) is running; retry shortly."""
+
+    status = 503
+    code = "busy"
 
 
 class RepoNotFound(NotFound):

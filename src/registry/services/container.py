@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.db.session import Database
+from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
+from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
+from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
+from registry.services.monitors import MonitorService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
@@ -36,6 +40,10 @@ class Registry:
     licenses: LicenseCheckService
     hub: HubMirrorService
     uploads: UploadService
+    accounts: AccountService
+    groups: GroupService
+    audit: AuditService
+    monitors: MonitorService
 
     def close(self) -> None:
         self.db.dispose()

@@ -43,6 +43,8 @@ class Rule:
         if self.public:
             return "public"
         held = f"`{self.permission.value}`" if self.permission else "any valid token"
+        if self.spec_401:
+            held += " (401 without it, as the spec says; other refusals are 403)"
         return f"{held}; {self.also}" if self.also else held
 
 

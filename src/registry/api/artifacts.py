@@ -33,7 +33,7 @@ from registry.domain.models import Permission
 
 bp = Blueprint("artifacts", __name__)
 
-MANAGER = "and to be the artifact's uploader, a member of one of its groups, or an admin"
+MANAGER = "the caller is the artifact's uploader, a member of one of its groups, or an admin"
 SEARCH = Permission.SEARCH
 
 

@@ -168,7 +168,7 @@ class UserService:
         Its use is counted by `charge`, inside the one write transaction of the request."""
         if not header_value:
             raise Forbidden("missing X-Authorization header; get a token from PUT /authenticate")
-        token_id = tokens.decode(self.jwt_secret, header_value)
+        token_id = tokens.decode(self.jwt_secret, header_value, self.clock())
         if token_id is None:
             raise Forbidden("the X-Authorization token is invalid or expired")
         return Credential(token_id)

@@ -1,4 +1,4 @@
-"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, pull, push."""
+"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, logout, pull, push."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 
 from registry.app import build_registry
 from registry.auth.permissions import EVERYDAY, listed, parse_permissions
-from registry.cli_remote import login, pull, push
+from registry.cli_remote import login, logout, pull, push
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
@@ -176,7 +176,7 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
         sys.exit(1)
 
 
-for _command in (login, pull, push):
+for _command in (login, logout, pull, push):
     cli.add_command(_command)
 
 

@@ -26,7 +26,7 @@ class BadRequest(RegistryError):
 
 
 class Unauthorized(RegistryError):
-    """Wrong credentials, or the caller may not do this (spec: 401)."""
+    """Wrong credentials, or a reset by a non-admin (the spec says 401 for both)."""
 
     status = 401
     code = "unauthorized"

@@ -18,9 +18,11 @@ from registry.db.session import Database
 from registry.observability.requests import RequestMetrics, install_request_hooks
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
-from registry.rating.gather import Gatherer
+from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
+from registry.sandbox import Jail, JailConfig
+from registry.sandbox.monitor import run_monitor
 from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
 from registry.services.audit import AuditService
@@ -37,7 +39,7 @@ from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
-from registry.settings import Settings
+from registry.settings import Settings, SettingsError
 from registry.sources.base import Source, SourceKind
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
@@ -91,6 +93,35 @@ def _upload_staging(settings: Settings) -> Path:
     return settings.data_dir / "work" / "uploads"
 
 
+def make_jail(settings: Settings) -> Jail:
+    """The jail card examples and monitor programs run in (registry.sandbox)."""
+    return Jail(
+        JailConfig(
+            bwrap=settings.sandbox_bwrap,
+            python=settings.sandbox_python,
+            node=settings.sandbox_node,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            pids=settings.sandbox_pids,
+            tmp_bytes=settings.sandbox_tmp_mb << 20,
+            output_bytes=settings.sandbox_output_bytes,
+        )
+    )
+
+
+def check_jail(settings: Settings, jail: Jail) -> None:
+    """Refuse to start when examples are to be run and this host cannot build the jail:
+    there is no unconfined way to run them."""
+    if not settings.rating_execute_examples:
+        return
+    reason = jail.probe_python()
+    if reason is not None:
+        raise SettingsError(
+            "RATING_EXECUTE_EXAMPLES=true, but the example jail cannot be built on this "
+            f"host: {reason}. Install bubblewrap, allow user namespaces, or set "
+            "RATING_EXECUTE_EXAMPLES=false."
+        )
+
+
 def make_rating(
     settings: Settings,
     *,
@@ -100,13 +131,25 @@ def make_rating(
     github: GitHubClient,
     hf: HuggingFaceSource,
     work_root: Path,
+    jail: Jail,
 ) -> RatingService:
     runner = (
-        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds)
+        partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds, jail=jail)
         if settings.rating_execute_examples
         else None
     )
-    gatherer = Gatherer(hub, github, TTLCache(settings.rating_cache_seconds), run_example=runner)
+    gatherer = Gatherer(
+        hub,
+        github,
+        TTLCache(settings.rating_cache_seconds),
+        run_example=runner,
+        # Upstream failures that may pass are retried within the upstream timeout.
+        retry=RetryPolicy(
+            attempts=settings.upstream_retries,
+            backoff=0.5,
+            budget=settings.upstream_timeout_seconds,
+        ),
+    )
     engine = RatingEngine(gatherer, metric_timeout=settings.rating_metric_timeout_seconds)
     return RatingService(
         db,
@@ -121,11 +164,12 @@ def make_rating(
 
 
 def make_monitors(
-    settings: Settings, db: Database, blobs: BlobStore, work_root: Path
+    settings: Settings, db: Database, blobs: BlobStore, work_root: Path, jail: Jail
 ) -> MonitorService:
-    """Sensitive models' monitor programs. Without a runner every monitored download is
-    refused (there is no unconfined way to run an uploader's program)."""
-    runner: MonitorRunner | None = None
+    """Sensitive models' monitor programs, run in the jail (`registry.sandbox.monitor`).
+    On a host that cannot build it, each run is a refusal saying why: there is no
+    unconfined way to run an uploader's program."""
+    runner: MonitorRunner = partial(run_monitor, jail, timeout=settings.monitor_timeout_seconds)
     return MonitorService(
         db,
         blobs,
@@ -138,7 +182,8 @@ def make_monitors(
 
 
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
-    settings.validate()
+    jail = make_jail(settings)
+    check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
     janitor = BlobJanitor(db, blobs)
@@ -168,7 +213,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     )
     hub = HubClient(settings.hf_endpoint, settings.hf_token, settings.upstream_timeout_seconds)
     ratings = make_rating(
-        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root
+        settings, hub=hub, db=db, blobs=blobs, github=github, hf=hf, work_root=work_root, jail=jail
     )
     ingest = IngestService(
         db,
@@ -181,7 +226,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
     )
-    monitors = make_monitors(settings, db, blobs, work_root)
+    monitors = make_monitors(settings, db, blobs, work_root, jail)
     downloads = DownloadService(db, blobs, users, monitors=monitors)
     return Registry(
         settings=settings,

@@ -78,9 +78,11 @@ def serve(host: str | None, port: int | None) -> None:
         settings = Settings.from_env(env)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     _upgrade(settings)
-    registry = build_registry(settings)
+    try:
+        registry = build_registry(settings)
+    except SettingsError as exc:  # e.g. examples enabled on a host that cannot jail them
+        raise click.ClickException(str(exc)) from exc
     registry.users.seed()
     registry.close()
     args = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]

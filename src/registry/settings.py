@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
+# A licence the company may use, and enough evidence overall (docs/rating.md says why).
+DEFAULT_INGEST_POLICY = "license>=0.5,net_score>=0.35"
 # The spec's published default credential; `make serve` seeds it, reset restores it.
 DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -153,7 +155,7 @@ class Settings:
     url_deny_networks: tuple[str, ...] = _env(
         "URL_DENY_NETWORKS", ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"), _networks
     )
-    ingest_policy: str = _env("INGEST_POLICY", "net_score>=0.5")
+    ingest_policy: str = _env("INGEST_POLICY", DEFAULT_INGEST_POLICY)
     rating_execute_examples: bool = _env("RATING_EXECUTE_EXAMPLES", False)
     rating_example_timeout_seconds: float = _env(
         "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0, _positive("seconds")
@@ -174,6 +176,16 @@ class Settings:
     kaggle_api_url: str = _env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", _http_url)
     kaggle_username: str | None = _env("KAGGLE_USERNAME", None)
     kaggle_key: str | None = _env("KAGGLE_KEY", None)
+    # The jail for card examples and monitor programs (docs/security.md).
+    sandbox_bwrap: str = _env("SANDBOX_BWRAP", "bwrap", _not_empty)
+    sandbox_python: str | None = _env("SANDBOX_PYTHON", None)
+    sandbox_node: str = _env("SANDBOX_NODE", "node", _not_empty)
+    sandbox_memory_mb: int = _env("SANDBOX_MEMORY_MB", 512, _between(64, unit=" MB"))
+    sandbox_pids: int = _env("SANDBOX_PIDS", 64, _between(8))
+    sandbox_tmp_mb: int = _env("SANDBOX_TMP_MB", 64, _between(1, unit=" MB"))
+    sandbox_output_bytes: int = _env(
+        "SANDBOX_OUTPUT_BYTES", 64 << 10, _between(1024, unit=" bytes")
+    )
     # Sensitive models: how long one monitor program may run, how many one process runs
     # at once, and how long an allowed download may be resumed without running it again.
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))

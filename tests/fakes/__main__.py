@@ -5,19 +5,59 @@ from __future__ import annotations
 import argparse
 import threading
 
-from .server import FakeUpstream
+from registry.settings import DEFAULT_INGEST_POLICY
 
-EXAMPLES = [
-    "https://huggingface.co/google-bert/bert-base-uncased",
-    "https://huggingface.co/acme/bert-finetuned-sst2",
-    "https://huggingface.co/acme/noncommercial-model",
-    "https://huggingface.co/datasets/bookcorpus/bookcorpus",
-    "https://huggingface.co/datasets/stanfordnlp/sst2",
+from .server import FakeUpstream
+from .verdicts import NOT_RATED, VERDICTS
+
+HF = "https://huggingface.co"
+# Models first, in the order the README's walkthrough ingests them.
+MODELS = [
+    "google-bert/bert-base-uncased",
+    "acme/bert-finetuned-sst2",
+    "acme/bert-sst2-quantized",
+    "acme/sentence-links",
+    "acme/dead-links",
+    "acme/roberta-style",
+    "acme/no-card-model",
+    "acme/noncommercial-model",
+    "acme/tinyllama-lora",
+    "acme/flaky-dataset-model",
+]
+OTHERS = [
+    f"{HF}/datasets/bookcorpus/bookcorpus",
+    f"{HF}/datasets/stanfordnlp/sst2",
     "https://github.com/google-research/bert",
     "https://github.com/openai/whisper",
     "https://www.kaggle.com/datasets/uciml/iris",
     "https://www.kaggle.com/datasets/hliang001/flickr2k",
 ]
+
+
+def describe_examples() -> str:
+    """The example URLs, and what the default policy is meant to do with each model."""
+    admitted = [f"  {HF}/{repo}" for repo in MODELS if repo in VERDICTS and VERDICTS[repo].admitted]
+    refused = [
+        f"  {HF}/{repo}\n      refused (424): {VERDICTS[repo].why}"
+        for repo in MODELS
+        if repo in VERDICTS and not VERDICTS[repo].admitted
+    ]
+    failing = [f"  {HF}/{repo}\n      {NOT_RATED[repo]}" for repo in MODELS if repo in NOT_RATED]
+    return "\n".join(
+        [
+            f"Models the default policy ({DEFAULT_INGEST_POLICY}) admits:",
+            *admitted,
+            "",
+            "Models it is meant to refuse, and why:",
+            *refused,
+            "",
+            "Models that cannot be rated as things stand (no verdict, 502):",
+            *failing,
+            "",
+            "Datasets and code (not rated):",
+            *(f"  {url}" for url in OTHERS),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,15 +82,15 @@ def main(argv: list[str] | None = None) -> None:
         print("Fake upstreams running. Point the registry at them with:\n")
         for name, value in upstream.env().items():
             print(f"  export {name}={value}")
-        print("\nExample URLs to ingest (the registry maps them onto the fakes):\n")
-        for url in EXAMPLES:
-            print(f"  {url}")
+        print("\nExample URLs to ingest (the registry maps them onto the fakes).\n")
+        print(describe_examples())
         for download in upstream.catalog.downloads:
             if download.fault is None:
                 print(f"  {upstream.files_url}{download.path}")
         pages = [d.path for d in upstream.catalog.downloads if d.fault == "web-page"]
         print("\nWeb pages, refused with 400: " + ", ".join(upstream.files_url + p for p in pages))
-        print("\nFault repos: huggingface.co/fault/server-error, fault/slow-download,")
+        print("\nEvery model of the fake hub and its intended verdict: docs/rating.md.")
+        print("Fault repos: huggingface.co/fault/server-error, fault/slow-download,")
         print("fault/unsafe-dotdot, fault/unsafe-absolute, fault/unsafe-climb;")
         print("github.com/fault/zip-slip-{dotdot,absolute,drive,backslash}, fault/zip-symlink,")
         print("fault/server-error.")

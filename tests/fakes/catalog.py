@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .card_content import card_datasets, card_github_repos, card_hf_repos
 from .family_content import family_github_repos, family_hf_repos
 from .github_content import github_repos
 from .hf_content import hf_repos
 from .kaggle_content import FakeKaggleDataset, kaggle_datasets
+from .link_content import link_github_repos, link_hf_repos
 from .records import (
     CHUNK_SIZE,
     FAULT_NOT_FOUND,
@@ -73,6 +75,7 @@ class Catalog:
     aliases: dict[tuple[str, str], str] = field(
         default_factory=lambda: {
             ("dataset", "bookcorpus"): "bookcorpus/bookcorpus",
+            ("dataset", "wikipedia"): "wikimedia/wikipedia",
             ("model", "bert-base-uncased"): "google-bert/bert-base-uncased",
         }
     )
@@ -140,8 +143,19 @@ def _downloads() -> list[FakeDownload]:
 def default_catalog() -> Catalog:
     """A fresh catalogue (each call builds new objects, so tests may mutate theirs)."""
     return Catalog(
-        hf_repos=hf_repos() + family_hf_repos(),
-        github_repos=github_repos() + family_github_repos(),
+        hf_repos=[
+            *hf_repos(),
+            *family_hf_repos(),
+            *card_hf_repos(),
+            *card_datasets(),
+            *link_hf_repos(),
+        ],
+        github_repos=[
+            *github_repos(),
+            *family_github_repos(),
+            *card_github_repos(),
+            *link_github_repos(),
+        ],
         downloads=_downloads(),
         kaggle_datasets=kaggle_datasets(),
     )

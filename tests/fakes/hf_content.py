@@ -238,6 +238,56 @@ def bert_base_uncased() -> FakeHfRepo:
     )
 
 
+# The card the Trainer generates, with the sections its author filled in.
+FINETUNE_BODY = """\
+# bert-finetuned-sst2
+
+This model is a fine-tuned version of [google-bert/bert-base-uncased](https://huggingface.co/google-bert/bert-base-uncased)
+on the [sst2](https://huggingface.co/datasets/stanfordnlp/sst2) dataset.
+It achieves the following results on the evaluation set:
+- Loss: 0.2270
+- Accuracy: 0.9243
+
+## Model description
+
+A binary sentiment classifier for English sentences: it labels a movie review or a
+comment as positive or negative, with the BERT base encoder and a linear head.
+
+## Intended uses & limitations
+
+Sentiment of short English texts. It was not trained on other languages or domains.
+
+## How to use
+
+```python
+from transformers import pipeline
+
+classifier = pipeline("text-classification", model="acme/bert-finetuned-sst2")
+print(classifier("A gripping, beautifully shot film."))
+```
+
+## Training procedure
+
+### Training hyperparameters
+
+- learning_rate: 2e-05
+- train_batch_size: 32
+- num_epochs: 3
+
+### Training results
+
+| Training Loss | Epoch | Step | Validation Loss | Accuracy |
+|:-------------:|:-----:|:----:|:---------------:|:--------:|
+| 0.2251        | 1.0   | 2105 | 0.2466          | 0.9117   |
+| 0.1296        | 2.0   | 4210 | 0.2270          | 0.9243   |
+
+### Framework versions
+
+- Transformers 4.35.2
+- Pytorch 2.1.0
+"""
+
+
 def bert_finetuned_sst2() -> FakeHfRepo:
     card = {
         "license": "apache-2.0",
@@ -247,13 +297,21 @@ def bert_finetuned_sst2() -> FakeHfRepo:
         "metrics": ["accuracy"],
         "tags": ["generated_from_trainer"],
         "pipeline_tag": "text-classification",
+        # What the Trainer writes into every card it generates.
+        "model-index": [
+            {
+                "name": "bert-finetuned-sst2",
+                "results": [
+                    {
+                        "task": {"type": "text-classification", "name": "Text Classification"},
+                        "dataset": {"name": "sst2", "type": "stanfordnlp/sst2"},
+                        "metrics": [{"type": "accuracy", "value": 0.9243, "name": "Accuracy"}],
+                    }
+                ],
+            }
+        ],
     }
-    body = (
-        "# bert-finetuned-sst2\n\nThis model is a fine-tuned version of "
-        "[google-bert/bert-base-uncased](https://huggingface.co/google-bert/bert-base-uncased) "
-        "on the sst2 dataset. It achieves an accuracy of 0.9243 on the evaluation set.\n\n"
-        "## Training procedure\n\nlearning_rate: 2e-05, train_batch_size: 32, num_epochs: 3\n"
-    )
+    body = FINETUNE_BODY
     config = {
         "_name_or_path": "google-bert/bert-base-uncased",
         **{k: v for k, v in BERT_CONFIG.items() if k != "architectures"},

@@ -4,7 +4,8 @@ Covered: repo info (``/api/{models,datasets}/{id}[/revision/{rev}]``, with ``blo
 and ``securityStatus``), commits, tree, refs, paths-info, and ``HEAD``/``GET`` on
 ``[/datasets]/{id}/resolve/{rev}/{path}`` with the headers ``hf_hub_download`` needs.
 
-Faults (``FakeHfRepo.fault``): ``server-error`` answers 500 to every request on the repo;
+Faults (``FakeHfRepo.fault``): ``server-error`` answers 500 to every request on the repo
+(``fail_first=n`` to the first n API requests only, a hiccup that passes);
 ``slow-download`` sends the first half of each LFS body, then stalls until ``release_slow`` is set
 (or ``slow_timeout`` passes).  Repos with ``gated`` answer 401/403 ``GatedRepo`` on downloads unless
 the bearer token is in ``gated_tokens``.
@@ -78,6 +79,7 @@ class HubApp(FakeApp):
         self.slow_timeout = slow_timeout
         self.gated_tokens = gated_tokens if gated_tokens is not None else set()
         self.commits_page_size = commits_page_size
+        self._hiccups = threading.Lock()
         self.tree_page_size = tree_page_size
 
     # ---- dispatch -------------------------------------------------------------------------
@@ -96,9 +98,16 @@ class HubApp(FakeApp):
         if repo is None:
             # The Hub answers 401 (not 404) for unknown repos, so as not to reveal private ones.
             return hub_error(401, "RepoNotFound", "Repository not found")
-        if repo.fault == FAULT_SERVER_ERROR:
+        if repo.fault == FAULT_SERVER_ERROR or self._hiccup(repo):
             return json_response({"error": "Internal Error - We're working hard to fix this"}, 500)
         return repo
+
+    def _hiccup(self, repo: FakeHfRepo) -> bool:
+        with self._hiccups:
+            if repo.fail_first <= 0:
+                return False
+            repo.fail_first -= 1
+            return True
 
     def _check_revision(self, repo: FakeHfRepo, revision: str) -> Response | None:
         if revision in {"main", "refs/heads/main", repo.sha}:

@@ -295,6 +295,7 @@ class FakeHfRepo:
     gated: Literal[False, "auto", "manual"] = False
     commits: list[FakeCommit] = field(default_factory=list)
     fault: str | None = None
+    fail_first: int = 0  # answer 500 to this many API requests, then serve normally
     description: str | None = None  # datasets only
     sha: str = ""
 

@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from registry.services.container import Registry
+from registry.settings import DEFAULT_INGEST_POLICY
 from tests.conftest import BERT, BOOKCORPUS, FINETUNE, Api, MakeApi
 from tests.fakes import FakeUpstream
+from tests.jail_support import jail_or_skip
 
 HF = "https://huggingface.co"
 FIELDS = {
@@ -27,8 +29,8 @@ DEVICES = {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
 
 @pytest.fixture
 def gated(make_api: MakeApi) -> tuple[Api, Registry]:
-    """A registry with the default ingest policy, net_score>=0.5, and an admin on it."""
-    return make_api(ingest_policy="net_score>=0.5")
+    """A registry with the default ingest policy and an admin on it."""
+    return make_api(ingest_policy=DEFAULT_INGEST_POLICY)
 
 
 def _check_shape(rating: dict[str, object]) -> None:
@@ -79,8 +81,8 @@ def test_models_failing_the_policy_get_424_and_leave_nothing(
     resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/{repo}"})
     assert resp.status_code == 424
     body = resp.get_json()
-    assert "net_score" in body["message"] and "net_score>=0.5" in body["message"]
-    assert body["details"]["failures"]
+    assert DEFAULT_INGEST_POLICY in body["message"]
+    assert "license=" in body["details"]["failures"][0]
     assert api.enumerate([{"name": "*"}]).get_json() == []
     assert list(reg.blobs.iter_blobs()) == []
 
@@ -120,21 +122,29 @@ def test_rate_errors(api: Api) -> None:
     assert Api(api.client).call("GET", f"/artifact/model/{dataset}/rate").status_code == 403
 
 
-def test_a_metric_that_cannot_be_computed_is_a_500_naming_it(api: Api) -> None:
-    # The linked GitHub repository answers 500, so the metrics that read it fail.
+def test_a_metric_that_cannot_be_computed_is_a_500_naming_it_and_the_upstream(api: Api) -> None:
+    # The linked GitHub repository answers 500, so the metrics that read it fail; with no
+    # policy to satisfy the model is stored, and /rate cannot complete its rating.
     art = api.ingest("model", f"{HF}/acme/flaky-links-model")
     resp = api.call("GET", f"/artifact/model/{art['metadata']['id']}/rate")
     assert resp.status_code == 500
     body = resp.get_json()
     assert "code_quality" in body["message"] and "reviewedness" in body["message"]
+    assert "GitHub answered 500" in body["message"]
     assert "code_quality" in body["details"]["failed_metrics"]
+    assert body["details"]["upstreams"] == ["GitHub"]
 
 
-def test_policy_refuses_when_a_metric_cannot_be_computed(gated: tuple[Api, Registry]) -> None:
+def test_an_upstream_failure_at_ingest_is_a_502_not_a_refusal(
+    gated: tuple[Api, Registry],
+) -> None:
     api, _reg = gated
     resp = api.call("POST", "/artifact/model", json={"url": f"{HF}/acme/flaky-links-model"})
-    assert resp.status_code == 424
-    assert "could not be computed" in resp.get_json()["message"]
+    assert resp.status_code == 502
+    body = resp.get_json()
+    assert body["details"]["upstream"] == "GitHub"
+    assert "a retry may succeed" in body["message"]
+    assert "code_quality" in body["details"]["missing"]
 
 
 def test_tree_score_is_the_parents_net_score(api: Api) -> None:
@@ -184,14 +194,28 @@ def test_an_update_is_rated_again(api: Api) -> None:
     assert second["performance_claims"] != first["performance_claims"]
 
 
-def test_the_same_snapshot_gives_the_same_scores(registry: Registry) -> None:
-    a, _ = registry.ratings.rate_url(BERT)
-    b, _ = registry.ratings.rate_url(BERT)
-    strip = lambda r: {k: v for k, v in r.model_rating().items() if not k.endswith("latency")}  # noqa: E731
-    assert strip(a) == strip(b)
+def test_the_same_snapshot_rated_twice_without_the_cache_is_identical(
+    make_api: MakeApi, upstream: FakeUpstream
+) -> None:
+    _, reg = make_api(rating_cache_seconds=0)
+    upstream.clear_logs()
+    a, _ = reg.ratings.rate_url(BERT)
+    b, _ = reg.ratings.rate_url(BERT)
+    # Both ratings asked GitHub: the second was computed, not served from a cache.
+    assert upstream.github_requests.count("/repos/google-research/bert") == 2
+
+    def content(payload: dict[str, object]) -> dict[str, object]:
+        rating = payload["rating"]
+        assert isinstance(rating, dict)
+        return {**payload, "rating": {k: v for k, v in rating.items() if "latency" not in k}}
+
+    first, second = content(a.payload()), content(b.payload())
+    assert first == second  # every score, and every line of evidence
+    assert first["errors"] == {} and len(first["evidence"]) == 12  # type: ignore[arg-type]
 
 
 def test_examples_run_in_the_sandbox_when_enabled(make_api: MakeApi) -> None:
+    jail_or_skip()  # examples enabled on a host without the jail refuse to start
     _, static = make_api()
     _, executed = make_api(rating_execute_examples=True)
     for reg, expected in ((static, 1.0), (executed, 0.5)):

@@ -134,9 +134,7 @@ def test_upgrade_to_0005_keeps_what_existing_users_could_do_and_owns_their_artif
         users = dict(conn.execute(text("SELECT name, permissions FROM users")).all())
         owners = dict(
             conn.execute(
-                text(
-                    "SELECT a.id, u.name FROM artifacts a LEFT JOIN users u ON u.id = a.owner_id"
-                )
+                text("SELECT a.id, u.name FROM artifacts a LEFT JOIN users u ON u.id = a.owner_id")
             ).all()
         )
     assert users == {"alice": "download,search,upload", "root": "download,search,upload"}

@@ -17,9 +17,6 @@ CONCRETE = {
     "registry.storage.local",
     "registry.storage.s3",
 }
-# Owned elsewhere and being moved behind a Protocol; the test fails once it is, so the
-# entry is removed then.
-PENDING = {"rating.py": {"registry.sources.huggingface"}}
 
 
 def _imports(path: Path) -> set[str]:
@@ -47,4 +44,4 @@ def test_services_name_no_concrete_backend() -> None:
     named = {
         path.name: _imports(path) & CONCRETE for path in sorted((SRC / "services").glob("*.py"))
     }
-    assert {name: found for name, found in named.items() if found} == PENDING
+    assert {name: found for name, found in named.items() if found} == {}

@@ -88,10 +88,32 @@ class UpstreamNotFound(NotFound):
 
 
 class UpstreamError(RegistryError):
-    """The upstream (Hugging Face, GitHub, a download host) failed or timed out."""
+    """The upstream (Hugging Face, GitHub, a download host) failed; `upstream` names it.
+
+    As such it is lasting (a refused token, an answer the registry cannot use); the
+    subclass UpstreamUnavailable is a failure that may pass.
+    """
 
     status = 502
     code = "upstream_error"
+    transient = False
+
+    def __init__(self, message: str, *, upstream: str | None = None, **details: object) -> None:
+        if upstream is not None:
+            details["upstream"] = upstream
+        super().__init__(message, **details)
+        self.upstream = upstream
+
+
+RETRY_HINT = "a retry may succeed"  # how messages of UpstreamUnavailable end
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream answered 5xx or 429, timed out or could not be reached: a retry may
+    succeed, and the rating retries it with backoff before giving up."""
+
+    code = "upstream_unavailable"
+    transient = True
 
 
 class StorageUnavailable(RegistryError):

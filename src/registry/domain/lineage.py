@@ -6,26 +6,26 @@ Sources, most authoritative first:
 - the model card's metadata: `base_model` (+ `base_model_relation`) and `datasets`;
 - links in the card's text: GitHub repositories and Hugging Face datasets.
 
+Links and ids are read by `registry.domain.links`, which documents every form it accepts.
+
 Pure functions: the rating (tree_score, datasets, code) and the lineage graph use them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from registry.domain.errors import BadRequest
+from registry.domain.links import (
+    dataset_refs,
+    field_values,
+    github_repos,
+    hub_id,
+    valid_github_repo,
+)
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-_HUB_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(datasets/)?([^?#]+?)/?$")
-_GITHUB_LINK = re.compile(
-    r"https?://(?:www\.)?github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+?)(?:\.git)?(?=[/)\]\s\"'#?.,;:]|$)"
-)
-_DATASET_LINK = re.compile(
-    r"https?://(?:www\.)?huggingface\.co/datasets/([A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?)"
-)
 # How the card's base_model_relation names the edge.
 _RELATIONS = {
     "adapter": "adapter_of",
@@ -33,7 +33,8 @@ _RELATIONS = {
     "quantized": "quantized_from",
     "finetune": "base_model",
 }
-# Repositories many cards link to that are libraries, not the model's own code.
+# Repositories many cards link to that are libraries or tools, not the model's own code:
+# kept in the lineage, never rated as the model's code.
 _LIBRARY_REPOS = {
     "huggingface/transformers",
     "huggingface/diffusers",
@@ -47,7 +48,17 @@ _LIBRARY_REPOS = {
     "google/jax",
     "ggerganov/llama.cpp",
     "ggml-org/llama.cpp",
+    "abetlen/llama-cpp-python",
+    "cg123/mergekit",
+    "arcee-ai/mergekit",
+    "vllm-project/vllm",
+    "ollama/ollama",
+    "microsoft/deepspeed",
 }
+
+
+# Card metadata fields that hold the model's code repository.
+_CODE_FIELDS = ("repo", "repository", "github", "code", "code_repository")
 
 
 class MalformedMetadata(BadRequest):
@@ -62,39 +73,41 @@ class DeclaredLink:
     source: str  # config_json | adapter_config | model_card | readme
 
 
-def hub_id(value: str) -> str | None:
-    """A Hugging Face repo id from an id or a hub URL; None for paths and junk."""
-    text = value.strip()
-    match = _HUB_URL.match(text)
-    if match:
-        text = match.group(2)
-        for marker in ("/tree/", "/blob/", "/resolve/"):
-            text = text.split(marker, 1)[0]
-    if text.startswith((".", "/", "~")) or "\\" in text:
-        return None  # a local path from the machine that trained the model
-    return text if _HUB_ID.match(text) else None
-
-
 def _strings(value: Any, field: str, strict: bool) -> list[str]:
+    """The entries of a metadata field that holds a string or a list of strings.
+
+    Strict (the lineage endpoint): any other shape is malformed. Lenient (the rating):
+    the strings are read and anything else is ignored.
+    """
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    if strict:
+    well_formed = isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
+    if strict and not well_formed:
         raise MalformedMetadata(f"the model card's {field!r} must be a string or a list of strings")
-    return []
+    return field_values(value)
+
+
+def _texts(value: Any) -> list[str]:
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+
+
+def _as_github_url(text: str) -> str:
+    """`github: acme/tool` names a repository as plainly as a URL does."""
+    bare = text.strip()
+    return f"https://github.com/{bare}" if valid_github_repo(bare) else text
+
+
+def is_library(ref: str) -> bool:
+    """Whether a GitHub repository is a library many cards link to, not the model's code."""
+    return ref.lower() in _LIBRARY_REPOS
 
 
 def code_repositories(texts: Iterable[str]) -> list[str]:
     """GitHub 'owner/repo' names linked from the texts, libraries last, no duplicates."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for owner, repo in _GITHUB_LINK.findall(text or ""):
-            seen.setdefault(f"{owner}/{repo}", None)
-    own = [r for r in seen if r.lower() not in _LIBRARY_REPOS]
-    return own + [r for r in seen if r.lower() in _LIBRARY_REPOS]
+    seen = github_repos(texts)
+    return [r for r in seen if not is_library(r)] + [r for r in seen if is_library(r)]
 
 
 def declared_links(
@@ -143,11 +156,11 @@ def declared_links(
     has_parent = any(link.kind == "model" for link in links.values())
     data_relationship = "fine_tuning_dataset" if has_parent else "training_dataset"
     for value in _strings(card.get("datasets"), "datasets", strict):
-        add(hub_id(value), "dataset", data_relationship, "model_card")
-    for ref in _DATASET_LINK.findall(readme or ""):
-        add(hub_id(ref), "dataset", data_relationship, "readme")
+        add(hub_id(value, "dataset"), "dataset", data_relationship, "model_card")
+    for ref in dataset_refs(readme or ""):
+        add(ref, "dataset", data_relationship, "readme")
 
-    card_texts = [str(v) for k, v in card.items() if k in {"repo", "repository", "github", "code"}]
+    card_texts = [_as_github_url(text) for key in _CODE_FIELDS for text in _texts(card.get(key))]
     for ref in code_repositories([*card_texts, readme or ""]):
         add(ref, "code", "code_repository", "readme")
     return list(links.values())

@@ -51,15 +51,17 @@ class GitHubFacts:
     # Source files of the repository (path -> text), capped in number and size.
     files: dict[str, str] = field(default_factory=dict)
     file_paths: tuple[str, ...] = ()  # every path in the repository, even the uncapped ones
+    sources_note: str | None = None  # why no source was read, when the archive was skipped
 
 
 @dataclass(frozen=True)
 class DatasetFacts:
-    """A dataset the model card names (`datasets:` in its metadata, or a link)."""
+    """A dataset the model card names (`datasets:` in its metadata, or a link), as the
+    Hub describes it (see `upstream.HubReader.dataset`) and as the registry knows it."""
 
-    ref: str  # as named: "bookcorpus", "stanfordnlp/sst2", a URL
-    found: bool  # reachable on the hub or in the registry
-    in_registry: bool
+    ref: str  # as named: "bookcorpus", "stanfordnlp/sst2"
+    found: bool = True  # False: linked but not found, on the Hub or in the registry
+    in_registry: bool = False
     card: dict[str, Any] = field(default_factory=dict)
     readme: str = ""
     license: str | None = None
@@ -76,6 +78,7 @@ class ParentFacts:
     source: str  # config_json | model_card | adapter_config
     artifact_id: str | None  # its id when it is in the registry
     net_score: float | None  # its net_score when it is in the registry and rated
+    found: bool = True  # False: neither the registry nor the Hub has it (linked but not found)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class RatingContext:
     hf_commits: tuple[CommitFact, ...]  # history of the hub repo, newest first
     github: GitHubFacts | None  # the linked code repository, if any
     code_links: tuple[str, ...]  # every GitHub URL the card mentions
+    code_not_found: tuple[str, ...]  # linked repositories GitHub says do not exist
     datasets: tuple[DatasetFacts, ...]
     parents: tuple[ParentFacts, ...]
     example_run: ExampleRun | None  # None unless examples are executed

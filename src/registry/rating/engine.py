@@ -3,7 +3,9 @@
 Latency of a metric = the time spent fetching the facets it reads (each fetched once,
 shared) + the time it took to score. net_score's latency is the whole rating's wall
 time. A metric that raises or passes its timeout becomes an error result naming it;
-so does one whose facet could not be fetched.
+so does one whose facet could not be fetched, keeping the facet's error (which upstream
+failed, and whether a retry may succeed). A score that could not be computed is None,
+never a 0 that would read as a verdict.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
-from registry.rating.gather import Gatherer, RatingSubject
+from registry.rating.gather import FacetError, Gatherer, RatingSubject
 from registry.rating.metrics import METRICS
 from registry.rating.metrics.base import MetricResult, Score
 from registry.rating.metrics.net import net_score
@@ -46,6 +48,7 @@ class MetricOutcome:
     latency: float
     evidence: tuple[str, ...] = ()
     error: str | None = None
+    causes: tuple[FacetError, ...] = ()  # the facets whose failure made it an error
 
 
 @dataclass
@@ -54,21 +57,30 @@ class Rating:
     category: str
     outcomes: dict[str, MetricOutcome]
     net: MetricOutcome
-    facet_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
         return [name for name in METRIC_ORDER if self.outcomes[name].error is not None]
 
+    def upstream_failures(self) -> list[FacetError]:
+        """The upstream failures behind the failed metrics, once each."""
+        found: dict[str, FacetError] = {}
+        for name in self.failed:
+            for cause in self.outcomes[name].causes:
+                if cause.upstream is not None:
+                    found.setdefault(cause.message, cause)
+        return list(found.values())
+
     def model_rating(self) -> dict[str, Any]:
-        """The spec's ModelRating. Failed metrics carry 0 (see `failed`)."""
+        """The spec's ModelRating when nothing failed; a failed metric (and net_score
+        then) is None, so that no consumer mistakes "not computed" for a score of 0."""
         out: dict[str, Any] = {"name": self.name, "category": self.category}
         net = self.net.score
-        out["net_score"] = round(float(net), 4) if isinstance(net, float | int) else 0.0
+        out["net_score"] = round(float(net), 4) if isinstance(net, float | int) else None
         out["net_score_latency"] = round(self.net.latency, 4)
         for name in METRIC_ORDER:
             outcome = self.outcomes[name]
-            out[name] = _rounded(outcome.score, name)
+            out[name] = _rounded(outcome.score)
             out[f"{name}_latency"] = round(outcome.latency, 4)
         return out
 
@@ -82,18 +94,11 @@ class Rating:
             | ({"net_score": self.net.error} if self.net.error else {}),
         }
 
-    def scores(self) -> dict[str, Score]:
-        return {n: o.score for n, o in self.outcomes.items() if o.score is not None}
 
-
-def _rounded(score: Score | None, name: str) -> Any:
+def _rounded(score: Score | None) -> Any:
     if isinstance(score, dict):
         return {k: round(float(v), 4) for k, v in score.items()}
-    if score is None:
-        if name == "size_score":
-            return {"raspberry_pi": 0.0, "jetson_nano": 0.0, "desktop_pc": 0.0, "aws_server": 0.0}
-        return 0.0
-    return round(float(score), 4)
+    return None if score is None else round(float(score), 4)
 
 
 class RatingEngine:
@@ -117,10 +122,12 @@ class RatingEngine:
             for name in METRIC_ORDER:
                 facets = FACETS[name]
                 fetch = sum(gathered.seconds.get(f, 0.0) for f in facets)
-                broken = [f"{f}: {gathered.errors[f]}" for f in facets if f in gathered.errors]
+                broken = [(f, gathered.errors[f]) for f in facets if f in gathered.errors]
                 if broken:
+                    why = "; ".join(f"{f}: {e.message}" for f, e in broken)
+                    causes = tuple(e for _, e in broken)
                     outcomes[name] = MetricOutcome(
-                        None, fetch, (), "could not fetch " + "; ".join(broken)
+                        None, fetch, (), f"could not fetch {why}", causes
                     )
                     continue
                 try:
@@ -153,7 +160,7 @@ class RatingEngine:
             combined = net_score({n: o.score for n, o in outcomes.items() if o.score is not None})
             net = MetricOutcome(combined.score, time.perf_counter() - start, combined.evidence)
         category = str(subject.upstream.get("pipeline_tag") or "MODEL")
-        return Rating(subject.name, category, outcomes, net, gathered.errors)
+        return Rating(subject.name, category, outcomes, net)
 
 
 def _timed(fn: Any, ctx: Any) -> tuple[MetricResult, float]:

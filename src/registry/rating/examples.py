@@ -116,18 +116,27 @@ def without_code(text: str) -> str:
     return "\n".join(lines)
 
 
-LINK = re.compile(r"https?://[^\s)\]>\"']+")
+# A URL ends at a space, a closing bracket, a quote, or text in another script (a card in
+# Japanese runs its sentence on right after the URL).
+LINK = re.compile(r"https?://[^\s)\]>\"'<\u0080-\U0010ffff]+")
 _NOT_PROSE = re.compile(r"^\s*(#|\||<|!\[|[-=*_]{3,}\s*$)")
 
 
+# Letters of scripts written without spaces (Chinese, Japanese): about two make a word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_][^\W\d_'-]*[^\W\d_]")  # two letters or more, any script
+
+
 def prose_words(text: str) -> int:
-    """Words of running text: code, headings, tables, HTML, links and the hub template's
-    "[More Information Needed]" fillers left out."""
+    """Words of running text in any language: code, headings, tables, HTML, links and the
+    hub template's "[More Information Needed]" fillers left out."""
     words = 0
     for line in without_code(strip_front_matter(text)).splitlines():
-        if _NOT_PROSE.match(line) or "More Information Needed" in line:
+        if _NOT_PROSE.match(line) or "more information needed" in line.lower():
             continue
-        words += len(re.findall(r"[A-Za-z][A-Za-z'-]+", LINK.sub(" ", line)))
+        line = LINK.sub(" ", line)  # noqa: PLW2901
+        unspaced = len(_UNSPACED.findall(line))
+        words += len(_WORD.findall(_UNSPACED.sub(" ", line))) + unspaced // 2
     return words
 
 

@@ -4,7 +4,8 @@ Grammar: a comma-separated list of rules `<metric><op><number>`, where metric is
 ModelRating field (`net_score`, `license`, ...), `size_score.<device>`, `size_score`
 (its best device), or `all` (every metric but the latencies and net_score, skipping
 the -1 of "not applicable"); op is one of >=, >, <=, <. `none` admits everything.
-Examples: `net_score>=0.5` (the default), `all>=0.5`, `license>=0.5,net_score>=0.6`.
+Examples: `license>=0.5,net_score>=0.35` (the default, `settings.DEFAULT_INGEST_POLICY`),
+`all>=0.5`, `net_score>=0.6`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ class Policy:
                 raise PolicyError(f"INGEST_POLICY names unknown metric {metric!r}")
             rules.append(Rule(metric, op, float(number)))
         return cls(tuple(rules))
+
+    def undecided(self, errors: Mapping[str, str]) -> list[str]:
+        """The metrics the rules read that could not be computed: without them the policy
+        cannot judge the model (net_score reads every metric)."""
+        read: dict[str, None] = {}
+        for rule in self.rules:
+            names = list(METRIC_ORDER) if rule.metric == "all" else [rule.metric]
+            read.update((name.split(".", 1)[0], None) for name in names)
+        return [name for name in read if name in errors]
 
     def violations(self, rating: Mapping[str, Any], errors: Mapping[str, str]) -> list[str]:
         """Human-readable reasons the rating fails the policy; empty when it passes."""

@@ -1,4 +1,14 @@
-"""Rating use cases: the ingest gate (424), GET /rate, and rating URLs from the CLI."""
+"""Rating use cases: the ingest gate, GET /rate, and rating URLs from the CLI.
+
+What the gate answers:
+- the rating is complete and passes INGEST_POLICY: the model is stored with it;
+- complete, and fails the policy: 424 (PolicyRejected), the only refusal for trust;
+- a metric the policy reads could not be computed because an upstream failed: 502
+  (UpstreamUnavailable when a retry may succeed, else UpstreamError) naming the upstream
+  and the metrics left uncomputed; for any other reason (a metric crashed or timed
+  out): 500 (RatingFailed). An incomplete rating is never a verdict on the model;
+- a metric the policy does not read failed: admitted, the incomplete rating not kept.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +24,15 @@ from sqlalchemy.orm import Session
 from registry.db.models import ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
-from registry.domain.errors import BadRequest, NotFound, PolicyRejected, RatingFailed
+from registry.domain.errors import (
+    RETRY_HINT,
+    BadRequest,
+    NotFound,
+    PolicyRejected,
+    RatingFailed,
+    UpstreamError,
+    UpstreamUnavailable,
+)
 from registry.domain.lineage import DeclaredLink
 from registry.domain.models import ArtifactType, AuditAction, User
 from registry.rating.context import FileFact, ParentFacts
@@ -22,18 +40,16 @@ from registry.rating.engine import Rating, RatingEngine
 from registry.rating.gather import RatingSubject
 from registry.rating.policy import Policy
 from registry.services.audit import record_event
+from registry.services.ingest import MAX_README_CHARS
 from registry.services.metadata import (
     description_of,
     link_origin,
     links_of,
     stored_description,
 )
-from registry.sources.base import Description, Manifest, SourceKind
-from registry.sources.huggingface import HuggingFaceSource
+from registry.sources.base import Describer, Description, Manifest, SourceKind
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
-
-_MAX_CONFIG = 1 << 20
 
 
 class RatingService:
@@ -43,7 +59,7 @@ class RatingService:
         blobs: BlobStore,
         engine: RatingEngine,
         policy: Policy,
-        hub_source: HuggingFaceSource,
+        hub_source: Describer,
         *,
         hf_endpoint: str,
         work_root: Path,
@@ -74,7 +90,9 @@ class RatingService:
             name=name,
             repo_id=ref.repo_id or ref.url,
             hub_model=ref.kind is SourceKind.HF_MODEL,
-            readme=description.readme,
+            # The card as the registry keeps it: a rating at ingest and one computed
+            # later from the database read the same text.
+            readme=description.readme[:MAX_README_CHARS],
             card=description.card,
             config=description.config if isinstance(description.config, dict) else {},
             files=tuple(FileFact(path=p, size=s, role=r) for p, s, r in description.files),
@@ -98,8 +116,8 @@ class RatingService:
             net: float | None = None
             if parent is not None:
                 stored = session.get(RatingRow, parent.seq)
-                if stored is not None:
-                    net = float(stored.payload.get("rating", {}).get("net_score", 0.0))
+                value = stored.payload.get("rating", {}).get("net_score") if stored else None
+                net = float(value) if isinstance(value, int | float) else None
             facts.append(
                 ParentFacts(
                     ref=link.ref,
@@ -127,20 +145,27 @@ class RatingService:
         manifest: Manifest,
         links: list[DeclaredLink],
     ) -> dict[str, Any] | None:
-        """IngestPolicy: rate a model before it is stored; refuse it (424) if it fails."""
+        """IngestPolicy: rate a model before it is stored; refuse it (424) only when a
+        complete rating fails the policy (see the module docstring)."""
         if artifact_type is not ArtifactType.MODEL:
             return None
         rating = self.engine.rate(self._subject(name, description_of(manifest), links))
         payload = rating.payload()
+        if self.policy.undecided(payload["errors"]):
+            raise _incomplete(name, rating)
         problems = self.policy.violations(payload["rating"], payload["errors"])
         if problems:
+            # A metric the policy does not read may be missing (null): say why.
+            missing = {"missing": payload["errors"]} if payload["errors"] else {}
             raise PolicyRejected(
                 f"{name} is not registered: its rating fails the ingest policy "
                 f"({self.policy}): " + "; ".join(problems),
                 failures=problems,
                 rating=payload["rating"],
+                **missing,
             )
-        # An incomplete rating is not kept: GET /rate computes it again later.
+        # An incomplete rating the policy did not need is not kept: GET /rate computes
+        # it again later.
         return None if payload["errors"] else payload
 
     # -- GET /artifact/model/{id}/rate ---------------------------------------
@@ -197,11 +222,14 @@ class RatingService:
 
     @staticmethod
     def _raise_if_failed(rating: Rating) -> None:
+        """The spec's 500 for GET /rate, naming each failed metric and the upstream."""
         if rating.failed:
             reasons = "; ".join(f"{n}: {rating.outcomes[n].error}" for n in rating.failed)
+            upstreams = sorted({f.upstream for f in rating.upstream_failures() if f.upstream})
             raise RatingFailed(
                 f"the rating could not compute {', '.join(rating.failed)} ({reasons})",
                 failed_metrics=rating.failed,
+                upstreams=upstreams,
             )
 
     # -- registry rate URL ----------------------------------------------------
@@ -221,3 +249,30 @@ class RatingService:
         rating = self.engine.rate(self._subject(ref.default_name, description, links))
         payload = rating.payload()
         return rating, self.policy.violations(payload["rating"], payload["errors"])
+
+
+def _incomplete(name: str, rating: Rating) -> UpstreamError | RatingFailed:
+    """Why a model could not be judged at ingest: never a verdict on the model itself."""
+    missing = {n: str(rating.outcomes[n].error) for n in rating.failed}
+    missing["net_score"] = str(rating.net.error)
+    failures = rating.upstream_failures()
+    if not failures:
+        return RatingFailed(
+            f"{name} was not registered: the registry could not compute "
+            f"{', '.join(rating.failed)} ({'; '.join(missing.values())}); see its logs",
+            failed_metrics=rating.failed,
+            missing=missing,
+        )
+    upstreams = sorted({f.upstream for f in failures if f.upstream})
+    transient = all(f.transient for f in failures)
+    retry = f"; {RETRY_HINT}" if transient else ""
+    reasons = "; ".join(f.message.removesuffix(f"; {RETRY_HINT}") for f in failures)
+    message = (
+        f"{name} was not registered: {' and '.join(upstreams)} failed while it was being "
+        f"rated ({reasons}), so {', '.join(rating.failed)} could not be computed{retry}. "
+        "This is not a verdict on the model."
+    )
+    error = UpstreamUnavailable if transient else UpstreamError
+    return error(
+        message, upstream=", ".join(upstreams), failed_metrics=rating.failed, missing=missing
+    )

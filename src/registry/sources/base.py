@@ -84,6 +84,18 @@ class Description:
     adapter_config: Any = None  # adapter_config.json, parsed
 
 
+class Describer(Protocol):
+    def describe(self, ref: SourceRef, workdir: Path) -> Description:
+        """The artifact's metadata without its bytes (card, small JSON files, file list)."""
+        ...
+
+
+def read_card(path: Path) -> str:
+    """A card's text. Bytes that are not UTF-8 become U+FFFD, and so does NUL, which no
+    database text column accepts: a binary README is stored as harmless text."""
+    return path.read_text("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
 def read_json(path: Path | None) -> Any:
     """A small JSON file's content; None when absent, too big or not JSON."""
     if path is None or not path.is_file() or path.stat().st_size > _MAX_JSON:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from registry.domain.models import ArtifactType
 from registry.sources.archive import extract_zip
-from registry.sources.base import Manifest, SourceRef
+from registry.sources.base import Manifest, SourceRef, read_card
 from registry.sources.github_client import GitHubClient
 
 README_NAMES = ("readme.md", "readme.rst", "readme.txt", "readme")
@@ -17,7 +17,7 @@ def find_readme(files: dict[str, Path]) -> str | None:
     by_lower = {path.lower(): local for path, local in files.items() if "/" not in path}
     for name in README_NAMES:
         if name in by_lower:
-            return by_lower[name].read_text(encoding="utf-8", errors="replace")
+            return read_card(by_lower[name])
     return None
 
 

@@ -16,16 +16,33 @@ from urllib.parse import quote
 
 import requests
 
-from registry.domain.errors import UpstreamError, UpstreamNotFound
+from registry.domain.errors import (
+    RETRY_HINT,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+)
 from registry.sources.http import make_session, stream_to_file
+
+GITHUB = "GitHub"
 
 
 class GitHubNotFound(UpstreamNotFound):
     pass
 
 
-class GitHubUnavailable(UpstreamError):
-    pass
+class GitHubUnavailable(UpstreamUnavailable):
+    """5xx, a rate limit, a timeout, a refused connection, a garbled answer: may pass."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message}; {RETRY_HINT}", upstream=GITHUB)
+
+
+class GitHubRefused(UpstreamError):
+    """GitHub refuses the registry's credentials: only the operator can fix that."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, upstream=GITHUB)
 
 
 @dataclass(frozen=True)
@@ -78,13 +95,15 @@ class GitHubClient:
             resp.headers.get("X-RateLimit-Remaining") == "0" or "rate limit" in resp.text.lower()
         ):
             raise GitHubUnavailable(
-                f"GitHub rate limit reached while fetching {what}; set GITHUB_TOKEN or retry later"
+                f"GitHub rate limit reached while fetching {what} (set GITHUB_TOKEN to raise it)"
             )
         if resp.status_code in (401, 403):
-            raise GitHubUnavailable(
+            raise GitHubRefused(
                 f"GitHub refused access to {what} ({resp.status_code}); check GITHUB_TOKEN"
             )
-        raise GitHubUnavailable(f"GitHub answered {resp.status_code} for {what}")
+        if resp.status_code >= 500 or resp.status_code in (408, 429):
+            raise GitHubUnavailable(f"GitHub answered {resp.status_code} for {what}")
+        raise GitHubRefused(f"GitHub answered {resp.status_code} for {what}")
 
     def _get(self, path: str, what: str, **kwargs: Any) -> requests.Response:
         try:
@@ -116,7 +135,10 @@ class GitHubClient:
             except requests.RequestException as exc:
                 raise GitHubUnavailable(f"GitHub could not be reached for {what}: {exc}") from exc
             self._raise_for_status(resp, what)
-            page = resp.json()
+            try:
+                page = resp.json()
+            except ValueError as exc:
+                raise GitHubUnavailable(f"GitHub sent malformed JSON for {what}") from exc
             if not isinstance(page, list):
                 raise GitHubUnavailable(f"GitHub sent an unexpected answer for {what}")
             items.extend(page)

@@ -8,7 +8,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from registry.domain.errors import PayloadTooLarge, UpstreamError
+from registry.domain.errors import RETRY_HINT, PayloadTooLarge, UpstreamUnavailable
 from registry.storage.blobs import CHUNK_SIZE
 
 USER_AGENT = "trustworthy-model-registry/0.1 (+https://github.com/)"
@@ -52,5 +52,6 @@ def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what
                     raise PayloadTooLarge(f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)")
                 out.write(chunk)
     except requests.RequestException as exc:
-        raise UpstreamError(f"downloading {what} failed: {exc}") from exc
+        # A transfer cut short: the same request may well succeed next time.
+        raise UpstreamUnavailable(f"downloading {what} failed: {exc}; {RETRY_HINT}") from exc
     return size

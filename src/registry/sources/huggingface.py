@@ -24,6 +24,7 @@ from registry.sources.base import (
     SourceKind,
     SourceRef,
     StagedFile,
+    read_card,
     read_json,
 )
 from registry.sources.files import classify, redundant_weight_files
@@ -185,7 +186,7 @@ class HuggingFaceSource:
                 )
             )
         readme_file = next((s for s in staged if s.path.lower() == "readme.md"), None)
-        readme = readme_file.local.read_text("utf-8", errors="replace") if readme_file else ""
+        readme = read_card(readme_file.local) if readme_file else ""
         front, _body = split_front_matter(readme)
         card_data = info.card_data.to_dict() if getattr(info, "card_data", None) else {}
         manifest = Manifest(

@@ -160,6 +160,7 @@ def make_context(**overrides: Any) -> RatingContext:
         hf_commits=(),
         github=None,
         code_links=(),
+        code_not_found=(),
         datasets=(),
         parents=(),
         example_run=None,

@@ -28,8 +28,10 @@ def test_no_dataset_named_scores_zero() -> None:
     assert rate() == 0.0
 
 
-def test_unfound_dataset_scores_zero() -> None:
+def test_a_dataset_linked_but_not_found_scores_as_absent() -> None:
     assert rate(make_dataset(found=False, readme=DOCUMENTED, license="mit")) == 0.0
+    result = dataset_quality.score(make_context(datasets=(make_dataset("acme/gone", found=False),)))
+    assert "linked but not found, scored as absent: acme/gone" in result.evidence
 
 
 def test_each_quality_raises_the_score() -> None:
@@ -51,9 +53,9 @@ def test_popularity_is_monotone() -> None:
     assert values == sorted(values)
 
 
-def test_an_unreachable_dataset_pulls_the_mean_down() -> None:
+def test_a_dead_link_beside_a_good_dataset_is_left_out_of_the_mean() -> None:
     good = make_dataset(readme=DOCUMENTED, license="mit", downloads=10**6, likes=500)
-    assert rate(good, make_dataset(found=False)) < rate(good)
+    assert rate(good, make_dataset("acme/gone", found=False)) == rate(good) > 0.5
 
 
 def test_evidence_names_each_dataset() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from registry.rating import engine as engine_module
 from registry.rating.engine import METRIC_ORDER, RatingEngine
-from registry.rating.gather import Gathered, RatingSubject
+from registry.rating.gather import FacetError, Gathered, RatingSubject
 from registry.rating.metrics.base import MetricResult
 from registry.rating.policy import Policy, PolicyError
 from tests.unit.rating.factories import rich_context
@@ -21,7 +21,7 @@ SUBJECT = RatingSubject(
 
 
 class StubGatherer:
-    def __init__(self, errors: dict[str, str] | None = None) -> None:
+    def __init__(self, errors: dict[str, FacetError] | None = None) -> None:
         self.errors = errors or {}
 
     def gather(self, subject: RatingSubject) -> Gathered:
@@ -29,7 +29,7 @@ class StubGatherer:
         return Gathered(rich_context(), seconds, dict(self.errors))
 
 
-def _engine(errors: dict[str, str] | None = None, timeout: float = 5.0) -> RatingEngine:
+def _engine(errors: dict[str, FacetError] | None = None, timeout: float = 5.0) -> RatingEngine:
     return RatingEngine(StubGatherer(errors), metric_timeout=timeout)  # type: ignore[arg-type]
 
 
@@ -75,13 +75,25 @@ def test_a_stuck_metric_times_out_without_holding_the_others(
 
 
 def test_a_failed_facet_fails_only_the_metrics_that_read_it() -> None:
-    rating = _engine({"github": "GitHub answered 500"}).rate(SUBJECT)
+    down = FacetError("GitHub answered 500", upstream="GitHub", transient=True)
+    rating = _engine({"github": down}).rate(SUBJECT)
     assert set(rating.failed) == {
         "bus_factor", "dataset_and_code_score", "code_quality", "reproducibility", "reviewedness",
     }  # fmt: skip
     assert "GitHub answered 500" in (rating.outcomes["reviewedness"].error or "")
+    assert rating.outcomes["reviewedness"].causes == (down,)
+    assert rating.upstream_failures() == [down]  # once, though five metrics read it
     payload = rating.payload()
     assert set(payload["errors"]) == set(rating.failed) | {"net_score"}
+
+
+def test_a_score_that_could_not_be_computed_is_never_reported_as_zero() -> None:
+    rating = _engine({"datasets": FacetError("hub down", "Hugging Face", True)}).rate(SUBJECT)
+    out = rating.model_rating()
+    assert out["dataset_quality"] is None and out["dataset_and_code_score"] is None
+    assert out["net_score"] is None
+    assert out["license"] == 1.0  # what was computed is still shown
+    assert rating.payload()["errors"]["net_score"].startswith("depends on failed metrics")
 
 
 def test_policy_parsing_and_verdicts() -> None:

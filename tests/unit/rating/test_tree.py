@@ -33,3 +33,12 @@ def test_mean_of_rated_parents_ignoring_unrated_ones() -> None:
 
 def test_better_parents_never_lower_the_score() -> None:
     assert rate(parent("a", 0.3)) < rate(parent("a", 0.9))
+
+
+def test_a_parent_linked_but_not_found_scores_as_absent() -> None:
+    gone = ParentFacts("output/checkpoint-500", "config_json", None, None, found=False)
+    assert rate(gone) == tree.ROOT_SCORE
+    assert rate(gone, parent("a/b", None)) == tree.UNRATED_SCORE
+    assert rate(gone, parent("a/b", 0.8)) == 0.8
+    result = tree.score(make_context(parents=(gone,)))
+    assert "linked but not found, scored as absent: output/checkpoint-500" in result.evidence

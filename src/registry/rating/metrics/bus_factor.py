@@ -30,6 +30,11 @@ from registry.rating.metrics.base import MetricResult, clamp
 WINDOW_DAYS = 365  # a year covers release cycles and the academic calendar
 HEALTHY_TEAM = 5.0  # five people sharing the work evenly: losing one is survivable
 STALE_FACTOR = 0.5  # all-time counts say who could help, not who still does
+STATES = {
+    "absent": "no Hub history and no linked repository (or linked but not found): 0",
+    "unknown": "never: only the commits known are counted",
+    "error": "the Hub history or the linked GitHub repository could not be fetched: not computed",
+}
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -75,7 +80,10 @@ def score(ctx: RatingContext) -> MetricResult:
     now = parse_time(ctx.now) or max(dates, default=None)
     recent: Counter[str] = Counter()
     if now is not None:
-        since = now - timedelta(days=WINDOW_DAYS)
+        try:
+            since = now - timedelta(days=WINDOW_DAYS)
+        except OverflowError:  # a snapshot dated in the calendar's first year
+            since = datetime.min.replace(tzinfo=UTC)
         recent = _authors(c for c in commits if (when := parse_time(c.date)) and when >= since)
     if gh and gh.contributors:
         all_time = Counter({login.lower(): n for login, n in gh.contributors if n > 0})

@@ -16,7 +16,8 @@ and the weights are renormalised, for a repository without Python source):
                         (== counts 1, a bounded or compatible range 0.5, none 0); 0 when
                         no dependency is declared
 
-Fails (0) when no code repository is linked or none could be fetched.
+Scores 0 when no code repository is linked or the linked one does not exist. A
+repository whose archive is over the size cap is scored on what its file listing shows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ from registry.rating.pyparse import PARSE_LOCK, parse
 WEIGHTS = {"tests": 0.20, "lint": 0.30, "typing": 0.15, "docstrings": 0.15, "dependencies": 0.20}
 SYNTAX_ERROR = 5  # a file that does not even parse is worse than one stray warning
 TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
+STATES = {
+    "absent": "no linked repository (or linked but not found): 0",
+    "unknown": "its archive is over the size cap: scored without source files",
+    "error": "GitHub failed while the repository was read: not computed",
+}
 
 
 @dataclass
@@ -158,8 +164,12 @@ def measure(gh: GitHubFacts) -> tuple[dict[str, float], list[str]]:
 
 def score(ctx: RatingContext) -> MetricResult:
     if ctx.github is None:
-        return MetricResult(0.0, ("no linked code repository: no code to judge",))
+        gone = ctx.code_not_found
+        lost = (f"linked but not found, scored as absent: {', '.join(gone)}",) if gone else ()
+        return MetricResult(0.0, ("no linked code repository: no code to judge", *lost))
     values, reasons = measure(ctx.github)
+    if ctx.github.sources_note:
+        reasons.append(ctx.github.sources_note)
     weight = sum(WEIGHTS[name] for name in values)
     total = clamp(sum(WEIGHTS[name] * v for name, v in values.items()) / weight)
     return MetricResult(round(total, 4), tuple(reasons))

@@ -3,8 +3,9 @@
 Inputs: `ctx.datasets`: for each, its card text (`readme`) and metadata (`card`), licence,
 size, downloads and likes. Nothing is downloaded: only what the gatherer recorded.
 
-Formula: the mean over the named datasets of a per-dataset quality in [0, 1] (a dataset
-that could not be found scores 0, since nobody can inspect it):
+Formula: the mean over the named datasets that can be reached of a per-dataset quality
+in [0, 1] (a dataset the card links but the Hub does not have is left out, as if the
+card had not named it, and listed as "linked but not found"):
 
     words     0.20  prose words on its card / 300, capped (a documented dataset)
     topics    0.20  datasheet topics covered / 4: structure (fields, splits), provenance
@@ -16,7 +17,7 @@ that could not be found scores 0, since nobody can inspect it):
     downloads 0.20  log10(1 + downloads) / 5, capped: 100k downloads is broad use
     likes     0.10  log10(1 + likes) / 2, capped: a hundred people vouch for it
 
-Fails (0) when no dataset is named: no data to judge.
+Scores 0 when no dataset is named or none can be reached: no data to judge.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ TOPICS = {
     "limitations": re.compile(r"bias|limitation|sensitive|consideration|ethic", re.I),
 }
 _UNKNOWN = {LicenseCategory.NONE, LicenseCategory.PROPRIETARY_OR_UNKNOWN}
+STATES = {
+    "absent": "no dataset named, or none found (linked but not found): 0",
+    "unknown": "a found dataset's licence is 'other'/'unknown': its licence feature is 0.5",
+    "error": "the Hub failed while reading a dataset: not computed",
+}
 
 
 def _license(d: DatasetFacts) -> str | None:
@@ -59,8 +65,6 @@ def _size_known(d: DatasetFacts) -> bool:
 
 
 def features(d: DatasetFacts) -> dict[str, float]:
-    if not (d.found or d.in_registry):
-        return dict.fromkeys(WEIGHTS, 0.0)
     declared = _license(d)
     category = classify(declared).category
     return {
@@ -78,8 +82,6 @@ def quality(d: DatasetFacts) -> float:
 
 
 def _describe(d: DatasetFacts, value: float) -> str:
-    if not (d.found or d.in_registry):
-        return f"{d.ref}: not found, scored 0"
     topics = [name for name, p in TOPICS.items() if p.search(d.readme)]
     return (
         f"{d.ref} {value:.2f}: {prose_words(d.readme)} words on its card, "
@@ -90,10 +92,15 @@ def _describe(d: DatasetFacts, value: float) -> str:
 
 
 def score(ctx: RatingContext) -> MetricResult:
-    if not ctx.datasets:
-        return MetricResult(0.0, ("card names no dataset: nothing to judge",))
-    values = [quality(d) for d in ctx.datasets]
+    found = [d for d in ctx.datasets if d.found or d.in_registry]
+    lost = [d.ref for d in ctx.datasets if not (d.found or d.in_registry)]
+    gone = (f"linked but not found, scored as absent: {', '.join(lost)}",) if lost else ()
+    if not found:
+        return MetricResult(
+            0.0, ("card names no dataset that can be found: nothing to judge", *gone)
+        )
+    values = [quality(d) for d in found]
     mean = sum(values) / len(values)
     evidence = [f"mean quality of {len(values)} named dataset(s)"]
-    evidence += [_describe(d, v) for d, v in zip(ctx.datasets, values, strict=True)]
-    return MetricResult(round(mean, 4), tuple(evidence))
+    evidence += [_describe(d, v) for d, v in zip(found, values, strict=True)]
+    return MetricResult(round(mean, 4), (*evidence, *gone))

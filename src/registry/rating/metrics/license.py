@@ -46,6 +46,11 @@ CATEGORY_SCORES: dict[LicenseCategory, float] = {
 COMPATIBLE_SCORE = 1.0
 _LICENSE_STEMS = {"license", "licence", "copying", "license-agreement", "use_policy"}
 _UNIDENTIFIED = {"LicenseRef-other", "LicenseRef-unknown"}
+STATES = {
+    "absent": "no licence on the card or the code repository: 0",
+    "unknown": "'other'/'unknown' declared: 0.1 when the terms can be read, else 0",
+    "error": "never from an upstream (the card, and GitHub's licence when fetched)",
+}
 
 
 def declared_license(ctx: RatingContext) -> tuple[str | None, str]:

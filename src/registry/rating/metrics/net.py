@@ -24,30 +24,33 @@ from collections.abc import Mapping
 
 from registry.rating.metrics.base import MetricResult, Score, clamp
 
-# Why each weight (the sum is 1):
+# Why each weight (the sum is 1). Calibrated on the fixture families (docs/rating.md):
+# what a team needs to adopt a model (a licence it may use, a card it can start from,
+# traceable data and code, evidence of quality) weighs more than what nearly every model
+# gets for free (small weights, no parents), so an empty card cannot pass on freebies.
 WEIGHTS: dict[str, float] = {
-    # A licence the customer cannot use (or none) blocks adoption outright: the largest.
+    # A licence the customer cannot use (or none) blocks adoption outright.
     "license": 0.15,
-    # How soon a team gets value from the model.
-    "ramp_up_time": 0.10,
+    # How soon a team gets value from the model: the card is its documentation.
+    "ramp_up_time": 0.15,
+    # Traceable data and code make audits possible at all.
+    "dataset_and_code_score": 0.12,
     # Measured evaluation results are the main reason to pick one model over another.
     "performance_claims": 0.10,
     # An example that runs is the best single proof that the artefact works as shipped.
     "reproducibility": 0.10,
-    # Whether someone will fix it tomorrow; hub repos are often single-author, so moderate.
-    "bus_factor": 0.08,
-    # Deployability; a mean over four devices, already forgiving, so moderate.
-    "size_score": 0.08,
-    # Traceable data and code make audits possible at all.
-    "dataset_and_code_score": 0.08,
     # Bad training data is a hidden defect of the model.
     "dataset_quality": 0.08,
+    # Whether someone will fix it tomorrow; hub repos are often single-author, so moderate.
+    "bus_factor": 0.07,
     # Code the model depends on for training or inference.
-    "code_quality": 0.08,
-    # What the model inherits from its parents.
-    "tree_score": 0.08,
-    # Review is a strong signal but often not applicable (no GitHub): smallest.
-    "reviewedness": 0.07,
+    "code_quality": 0.06,
+    # What the model inherits from its parents; 1 for a model without any.
+    "tree_score": 0.06,
+    # Review is a strong signal but often not applicable (no GitHub).
+    "reviewedness": 0.06,
+    # Deployability; nearly every model fits a server, so it separates little.
+    "size_score": 0.05,
 }
 NOT_APPLICABLE = -1.0
 

@@ -50,6 +50,15 @@ _BENCH_RE = {
     )
     for name in BENCHMARKS
 }
+# A cheap word test finds the lines that may name a benchmark; only those are read name
+# by name (56 patterns over every line of a megabyte card would take seconds).
+_FIRST_WORDS = frozenset(re.split(r"[\s-]", name)[0].lower() for name in BENCHMARKS)
+
+
+def _may_name_a_benchmark(text: str) -> bool:
+    return not _FIRST_WORDS.isdisjoint(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 SCORE = re.compile(r"(?<![\w.])(\d{1,3}\.\d+|\.\d+|\d{1,3}(\.\d+)?\s?%)(?![\w.])")
 # "84.2", "91%", "71.2 ± 0.3", "84.6/83.4"
 _CELL_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?\s*%?(\s*[/±]\s*\d+(\.\d+)?\s*%?)*$")
@@ -59,6 +68,11 @@ PAPER = re.compile(
     r"arxiv\.org/(abs|pdf)/|doi\.org/|openreview\.net/|aclanthology\.org/|paperswithcode\.com/",
     re.I,
 )
+STATES = {
+    "absent": "the card claims nothing measurable: 0",
+    "unknown": "never",
+    "error": "never from an upstream (it reads only the card)",
+}
 
 
 def index_values(card: dict[str, Any]) -> list[str]:
@@ -112,11 +126,14 @@ def scored_benchmarks(text: str) -> list[str]:
     (a header row names them, the rows below hold the scores)."""
     found: dict[str, None] = {}
     for line in without_code(text).splitlines():
+        if not _may_name_a_benchmark(line):
+            continue
         for name, pattern in _BENCH_RE.items():
             if pattern.search(line) and SCORE.search(pattern.sub(" ", line)):
                 found[name] = None
     for table in numeric_tables(text):
-        found.update((name, None) for name, pattern in _BENCH_RE.items() if pattern.search(table))
+        if _may_name_a_benchmark(table):
+            found.update((n, None) for n, pattern in _BENCH_RE.items() if pattern.search(table))
     return list(found)
 
 

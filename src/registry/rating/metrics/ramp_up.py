@@ -6,9 +6,11 @@ Formula: a weighted sum of six features, each in [0, 1] and each non-decreasing 
 card gains text, sections, code or links, so better documentation never scores lower:
 
     description   0.25  prose words outside code, headings and tables / 150, capped at 1
-                        (lines of the hub template's "[More Information Needed]" count nothing)
-    usage         0.15  a section titled Usage / How to use / Quick start / Getting started /
-                        Inference / Example(s)
+                        (lines of the hub template's "[More Information Needed]" count nothing;
+                        in Chinese or Japanese, two characters count as one word)
+    usage         0.15  a section titled Usage / How to use / How to run / Quick start /
+                        Getting started / Inference / Example(s), or the same in Japanese,
+                        Chinese, German, French, Spanish, Italian or Russian
     usage_code    0.20  that section holds a fenced code block (the first thing people copy)
     install       0.15  an install step: `pip install`, `conda install`, `uv pip install` ...
     examples      0.10  fenced code blocks anywhere / 3, capped at 1
@@ -37,15 +39,23 @@ WEIGHTS = {
 DESCRIPTION_WORDS = 150  # about two paragraphs: what the model is, what it is for
 EXAMPLE_BLOCKS = 3
 USAGE_TITLE = re.compile(
-    r"\b(usage|how to use|how to get started|quick ?start|get(ting)? started|inference"
-    r"|examples?|sample code|code snippets?)\b",
+    r"\b(usage|how to (use|run)|how to get started|quick ?start|get(ting)? started|inference"
+    r"|examples?|sample code|code snippets?|running the model"
+    # the same titles in the languages cards are most often written in
+    r"|使い方|使用方法|用法|快速开始|快速上手|クイックスタート|verwendung|utilisation|uso"
+    r"|использование)\b",
     re.I,
 )
 INSTALL = re.compile(r"\b(pip3?|conda|mamba|uv pip|poetry)\s+(install|add)\b", re.I)
 DOC_LINK = re.compile(
-    r"docs?\b|documentation|readthedocs|tutorial|guide|wiki|colab\.research|\.ipynb|/learn/",
+    r"docs?\b|documentation|readthedocs|tutorial|guide|\bwiki\b|colab\.research|\.ipynb|/learn/",
     re.I,
 )
+STATES = {
+    "absent": "no card text: 0",
+    "unknown": "never: the card is stored with the model",
+    "error": "never from an upstream (it reads only the card)",
+}
 
 
 def features(readme: str) -> tuple[dict[str, float], list[str]]:

@@ -28,6 +28,11 @@ from registry.rating.metrics.base import MetricResult
 RUNS = 1.0
 NEEDS_FIXING = 0.5
 NO_EXAMPLE = 0.0
+STATES = {
+    "absent": "no Python example on the card: 0",
+    "unknown": "never: without a sandbox run the example is checked statically",
+    "error": "the linked GitHub repository could not be fetched: not computed",
+}
 
 
 def local_modules(paths: Iterable[str]) -> set[str]:

@@ -23,12 +23,19 @@ from registry.rating.context import RatingContext
 from registry.rating.metrics.base import MetricResult, clamp
 
 NOT_APPLICABLE = -1.0
+STATES = {
+    "absent": "no linked repository (or linked but not found): -1, not applicable",
+    "unknown": "never",
+    "error": "GitHub failed while the repository was read: not computed",
+}
 
 
 def score(ctx: RatingContext) -> MetricResult:
     gh = ctx.github
     if gh is None:
-        return MetricResult(NOT_APPLICABLE, ("no linked GitHub repository: not applicable",))
+        gone = ctx.code_not_found
+        lost = (f"linked but not found, scored as absent: {', '.join(gone)}",) if gone else ()
+        return MetricResult(NOT_APPLICABLE, ("no linked GitHub repository: not applicable", *lost))
     if not gh.commits:
         return MetricResult(0.0, (f"{gh.full_name}: no commit history to measure",))
     approved = {p.number for p in gh.pulls if p.merged and p.approved_reviews > 0}

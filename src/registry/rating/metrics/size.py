@@ -41,6 +41,11 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # fits the largest, beyond half a terabyte none does without sharding tricks.
     "aws_server": (64 * GB, 512 * GB),
 }
+STATES = {
+    "absent": "no weight files stored or listed upstream: 0 on every device",
+    "unknown": "never: sizes come from the stored files or the upstream listing",
+    "error": "never from an upstream",
+}
 
 
 def device_score(weights: int, comfortable: int, limit: int) -> float:

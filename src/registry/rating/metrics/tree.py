@@ -20,7 +20,10 @@ it. That is neither proof of health nor of harm, so the midpoint; the score move
 soon as a parent is ingested and rated. (A card could hide its base model to get 1.0;
 the lineage gatherer reads config.json and adapter configs too, which are harder to hide.)
 
-Unrated parents are left out of the mean when at least one parent is rated.
+Unrated parents are left out of the mean when at least one parent is rated. A parent
+that neither the registry nor the Hub has (a deleted repository, a checkpoint folder
+such as `output/checkpoint-500` in `_name_or_path`) is linked but not found: it is left
+out as if it were not declared, and listed in the evidence.
 """
 
 from __future__ import annotations
@@ -30,17 +33,25 @@ from registry.rating.metrics.base import MetricResult, clamp
 
 ROOT_SCORE = 1.0
 UNRATED_SCORE = 0.5
+STATES = {
+    "absent": "no parent declared, or every one linked but not found: 1.0",
+    "unknown": "parents found, none rated in the registry: 0.5",
+    "error": "the Hub failed while asked whether a parent exists: not computed",
+}
 
 
 def score(ctx: RatingContext) -> MetricResult:
-    if not ctx.parents:
-        return MetricResult(ROOT_SCORE, ("no parent model: nothing inherited",))
-    rated = [p for p in ctx.parents if p.net_score is not None]
-    unrated = [p.ref for p in ctx.parents if p.net_score is None]
+    lost = [p.ref for p in ctx.parents if not p.found]
+    gone = (f"linked but not found, scored as absent: {', '.join(lost)}",) if lost else ()
+    parents = [p for p in ctx.parents if p.found]
+    if not parents:
+        return MetricResult(ROOT_SCORE, ("no parent model: nothing inherited", *gone))
+    rated = [p for p in parents if p.net_score is not None]
+    unrated = [p.ref for p in parents if p.net_score is None]
     if not rated:
         return MetricResult(
             UNRATED_SCORE,
-            (f"{len(unrated)} parent(s), none rated in the registry: {', '.join(unrated)}",),
+            (f"{len(unrated)} parent(s), none rated in the registry: {', '.join(unrated)}", *gone),
         )
     values = [clamp(p.net_score) for p in rated if p.net_score is not None]
     mean = sum(values) / len(values)
@@ -48,4 +59,4 @@ def score(ctx: RatingContext) -> MetricResult:
     if unrated:
         evidence.append(f"left out, not rated: {', '.join(unrated)}")
     evidence.append(f"mean of {len(values)} rated parent(s): {mean:.2f}")
-    return MetricResult(round(mean, 4), tuple(evidence))
+    return MetricResult(round(mean, 4), (*evidence, *gone))

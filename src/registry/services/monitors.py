@@ -16,6 +16,7 @@ MONITOR_RESUME_SECONDS, and decided afresh otherwise, so a range cannot skip the
 from __future__ import annotations
 
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -97,6 +98,13 @@ def check_program(text: str) -> str:
     if len(text.encode("utf-8")) > MAX_PROGRAM_BYTES:
         raise BadRequest(f"the monitor program is larger than {MAX_PROGRAM_BYTES} bytes")
     return text
+
+
+def _shareable(path: Path) -> bool:
+    """Whether the jail's (unprivileged) user may be shown the file as it is: readable
+    by others, writable by nobody else. A store kept under a strict umask is copied."""
+    mode = path.stat().st_mode
+    return bool(mode & stat.S_IROTH) and not mode & (stat.S_IWOTH | stat.S_IWGRP)
 
 
 def _version(row: MonitorRow) -> MonitorVersion:
@@ -250,7 +258,7 @@ class MonitorService:
         """The bundle as a file the jail can show read-only: the blob itself when the
         store keeps files on this host, else a private copy removed afterwards."""
         local = self.blobs.local_path(digest)
-        if local is not None:
+        if local is not None and _shareable(local):
             yield local
             return
         self.work_root.mkdir(parents=True, exist_ok=True)

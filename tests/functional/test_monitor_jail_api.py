@@ -18,7 +18,6 @@ from tests.fakes import FakeUpstream
 from tests.functional.access_support import add_user
 from tests.jail_support import jail_lock, jail_or_skip
 
-
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 

@@ -4,6 +4,7 @@ attach a program, its versions, and how each download is decided, recorded and r
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from registry.services.container import Registry
-from tests.conftest import ADMIN, Api
+from tests.conftest import ADMIN, Api, MakeApi
 from tests.fakes import FakeUpstream
 from tests.functional.access_support import add_user
 
@@ -204,3 +205,33 @@ def test_bad_programs_are_refused(
 def test_only_models_take_a_program(api: Api, upstream: FakeUpstream) -> None:
     code = api.ingest("code", f"{upstream.files_url}/files/weights.bin")["metadata"]["id"]
     assert _guard(api, code, "allow").status_code == 404
+
+
+def test_a_download_that_waits_too_long_for_a_monitor_slot_is_a_503(
+    make_api: MakeApi, upstream: FakeUpstream
+) -> None:
+    api, registry = make_api(monitor_concurrency=1, monitor_timeout_seconds=0.5)
+    model = api.ingest("model", f"{upstream.files_url}/files/bundle.zip")["metadata"]["id"]
+    started, release = threading.Event(), threading.Event()
+
+    def slow(program_text: str, **_: Any) -> Verdict:
+        started.set()
+        release.wait(30)
+        return Verdict(True, 0, "ok")
+
+    registry.monitors.runner = slow
+    _guard(api, model, "allow")
+    first: list[int] = []
+    holder = threading.Thread(
+        target=lambda: first.append(api.call("GET", f"/download/{model}").status_code)
+    )
+    holder.start()
+    try:
+        assert started.wait(30)
+        waiting = api.call("GET", f"/download/{model}")
+        assert waiting.status_code == 503
+        assert "too many monitor programs" in waiting.get_json()["message"]
+    finally:
+        release.set()
+        holder.join(30)
+    assert first == [200]

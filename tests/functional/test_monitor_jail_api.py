@@ -16,7 +16,7 @@ from registry.services.container import Registry
 from tests.conftest import ADMIN_USER, Api, MakeApi
 from tests.fakes import FakeUpstream
 from tests.functional.access_support import add_user
-from tests.jail_support import jail_lock, jail_or_skip
+from tests.jail_support import jail_lock, jail_or_skip, phone_home_program
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -99,11 +99,7 @@ def test_a_program_that_allocates_without_bound_is_refused(
 def test_a_program_cannot_reach_the_network(setup: tuple[Api, Registry, str]) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0)
-    program = f"""
-const s = require("net").connect({{host: "127.0.0.1", port: {server.getsockname()[1]}}});
-s.on("connect", () => {{ console.log("phoned home"); process.exit(0); }});
-s.on("error", (e) => {{ console.log(`no network: ${{e.code}}`); process.exit(1); }});
-"""
+    program = phone_home_program(server.getsockname()[1])
     try:
         resp = _decide(setup, program)
         with pytest.raises(BlockingIOError):

@@ -13,6 +13,7 @@ from registry.api.artifacts import MANAGER
 from registry.api.common import artifact_id, artifact_type, caller, json_body, parse, registry
 from registry.api.schemas import Strict, VisibilityIn
 from registry.domain.models import Permission
+from registry.services.audit import utc_iso
 from registry.services.groups import Group
 
 bp = Blueprint("groups", __name__)
@@ -27,7 +28,7 @@ def _group(group: Group) -> dict[str, object]:
         "name": group.name,
         "members": group.members,
         "private_artifacts": group.private_artifacts,
-        "created_at": group.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": utc_iso(group.created_at),
     }
 
 

@@ -16,6 +16,7 @@ from registry.api.common import artifact_id, caller, json_body, parse, registry
 from registry.api.schemas import Strict
 from registry.domain.errors import BadRequest
 from registry.domain.models import Permission
+from registry.services.audit import utc_iso
 from registry.services.monitors import MonitorVersion
 
 bp = Blueprint("monitors", __name__)
@@ -30,7 +31,7 @@ def _version(found: MonitorVersion) -> dict[str, object]:
     return {
         "version": found.version,
         "program": found.program,
-        "created_at": found.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": utc_iso(found.created_at),
         "created_by": found.created_by,
     }
 

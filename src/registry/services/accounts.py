@@ -18,6 +18,7 @@ from registry.db.repositories import UserRepository
 from registry.db.session import Database
 from registry.domain.errors import Conflict, NotFound, PermissionDenied, Unauthorized
 from registry.domain.models import Permission, Principal, User
+from registry.services.audit import utc_iso
 from registry.services.paging import cut, page_size
 from registry.services.users import UserService
 
@@ -39,7 +40,7 @@ class Account:
             "user": {"name": self.name, "is_admin": self.is_admin},
             "permissions": self.permissions,
             "groups": self.groups,
-            "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
+            "created_at": utc_iso(self.created_at),
         }
 
 

@@ -75,20 +75,28 @@ def _call(api: Api, what: str, ident: str) -> Any:
     return api.call(method, path.format(id=ident), **kwargs)
 
 
-@pytest.mark.parametrize("what", list(READS))
-def test_outsiders_get_404_for_every_path_to_a_private_artifact(world: World, what: str) -> None:
-    resp = _call(world.outsider, what, world.bert)
-    assert resp.status_code == 404, resp.get_data(as_text=True)
-    if "{id}" in READS[what][1]:  # asked by id: the answer must not name the model
-        assert "bert" not in resp.get_data(as_text=True)
+def test_outsiders_get_404_for_every_path_to_a_private_artifact(world: World) -> None:
+    wrong = []
+    for what, (_, path, _) in READS.items():
+        resp = _call(world.outsider, what, world.bert)
+        body = resp.get_data(as_text=True)
+        if resp.status_code != 404:
+            wrong.append(f"{what}: {resp.status_code} {body[:200]}")
+        elif "{id}" in path and "bert" in body:  # asked by id: the answer must not name it
+            wrong.append(f"{what}: the 404 names the model: {body[:200]}")
+    assert wrong == []
 
 
 @pytest.mark.parametrize("caller", ["insider", "admin"])
-@pytest.mark.parametrize("what", [w for w in READS if w not in {"update", "delete", "share"}])
-def test_group_members_and_admins_are_served(world: World, what: str, caller: str) -> None:
+def test_group_members_and_admins_are_served(world: World, caller: str) -> None:
     api = world.insider if caller == "insider" else world.admin
-    resp = _call(api, what, world.bert)
-    assert resp.status_code < 300, resp.get_data(as_text=True)
+    wrong = []
+    # Last, the one that changes the model (a monitor program then decides downloads).
+    for what in [w for w in READS if w not in {"update", "delete", "share"}]:
+        resp = _call(api, what, world.bert)
+        if resp.status_code >= 300:
+            wrong.append(f"{what}: {resp.status_code} {resp.get_data(as_text=True)[:200]}")
+    assert wrong == []
 
 
 def test_listings_and_searches_leave_it_out_for_outsiders_only(world: World) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from flask import Flask
 from openapi_spec_validator import validate
@@ -224,6 +225,9 @@ def _outcome(resp: Any) -> str:
     return str(resp.status_code)
 
 
+# The rules are the routes', not the database's: one backend (visibility, which is SQL,
+# runs on both in test_visibility_matrix.py).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_permission_matrix(app: Flask, api: Api, upstream: FakeUpstream) -> None:
     ctx = Ctx(api, upstream)
     add_group(api, TEAM)

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.session import Database
+from registry.domain.models import User
 from registry.observability.logging import configure_logging
 from registry.services.container import Registry
 from registry.settings import DEFAULT_ADMIN_NAME, DEFAULT_ADMIN_PASSWORD, Settings
@@ -39,14 +40,20 @@ REQUIRE_REDIS = os.environ.get("REGISTRY_TEST_REQUIRE_REDIS") == "1"
 BACKENDS = ["sqlite", "postgres"]
 TABLES = (
     "artifact_files",
+    "artifact_groups",
     "artifacts",
     "audit_events",
+    "group_members",
+    "groups",
+    "monitors",
     "tokens",
     "users",
     "stat_counters",
     "log_lines",
 )
 ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
+# The seeded default admin as services see it (the first user of a fresh database).
+ADMIN_USER = User(id=1, name=DEFAULT_ADMIN_NAME, is_admin=True)
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,15 @@ NODE = Lang("node", "main.js")
 LANGS = [pytest.param(PYTHON, id="python"), pytest.param(NODE, id="node")]
 
 
+def phone_home_program(port: int) -> str:
+    """Node.js that exits 0 if it reaches 127.0.0.1:port, else 1 saying `no network: CODE`."""
+    return f"""
+const s = require("net").connect({{host: "127.0.0.1", port: {port}}});
+s.on("connect", () => {{ console.log("phoned home"); process.exit(0); }});
+s.on("error", (e) => {{ console.log(`no network: ${{e.code}}`); process.exit(1); }});
+"""
+
+
 def host_pids_with(token: str) -> list[int]:
     """Host processes whose command line holds `token` (what a jail run may have left)."""
     found = []

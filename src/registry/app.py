@@ -38,14 +38,19 @@ from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
 from registry.sandbox import Jail, JailConfig
+from registry.sandbox.monitor import run_monitor
+from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
+from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
 from registry.services.download import DownloadService
+from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestPolicy, IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
+from registry.services.monitors import MonitorRunner, MonitorService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
@@ -254,6 +259,24 @@ def make_rating(
     )
 
 
+def make_monitors(
+    settings: Settings, db: Database, blobs: BlobStore, work_root: Path, jail: Jail
+) -> MonitorService:
+    """Sensitive models' monitor programs, run in the jail (`registry.sandbox.monitor`).
+    On a host that cannot build it, each run is a refusal saying why: there is no
+    unconfined way to run an uploader's program."""
+    runner: MonitorRunner = partial(run_monitor, jail, timeout=settings.monitor_timeout_seconds)
+    return MonitorService(
+        db,
+        blobs,
+        runner,
+        work_root=work_root,
+        concurrency=settings.monitor_concurrency,
+        resume_window=timedelta(seconds=settings.monitor_resume_seconds),
+        wait_seconds=settings.monitor_timeout_seconds,
+    )
+
+
 def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Registry:
     jail = make_jail(settings)
     check_jail(settings, jail)
@@ -309,7 +332,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         janitor=janitor,
         telemetry=telemetry,
     )
-    downloads = DownloadService(db, blobs, users)
+    monitors = make_monitors(settings, db, blobs, work_root, jail)
+    downloads = DownloadService(db, blobs, users, monitors=monitors)
     return Registry(
         settings=settings,
         db=db,
@@ -344,6 +368,12 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         uploads=UploadService(ingest, _upload_staging(settings), settings.max_artifact_bytes),
         telemetry=telemetry,
         health=make_health(settings, db, blobs, telemetry),
+        accounts=AccountService(
+            db, users, page_size=settings.page_size, max_page_size=settings.max_page_size
+        ),
+        groups=GroupService(db),
+        audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
+        monitors=monitors,
     )
 
 

@@ -1,4 +1,4 @@
-"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, pull, push."""
+"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, logout, pull, push."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import click
 from flask.cli import FlaskGroup
 
 from registry.app import build_registry
-from registry.cli_remote import login, pull, push
+from registry.auth.permissions import EVERYDAY, listed, parse_permissions
+from registry.cli_remote import login, logout, pull, push
 from registry.db import migrate
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
+from registry.domain.models import Permission
 from registry.observability.probes import StartupCheckFailed, require_database
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
@@ -110,15 +112,26 @@ def serve(host: str | None, port: int | None) -> None:
 @cli.command("create-user", with_appcontext=False)
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Give the user administrator rights.")
+@click.option(
+    "--permission",
+    "granted",
+    multiple=True,
+    type=click.Choice([p.value for p in Permission if p is not Permission.ADMIN]),
+    help="A permission to grant (repeatable; default: upload, search and download).",
+)
 @click.password_option(help="The user's password (asked for when not given).")
-def create_user(name: str, admin: bool, password: str) -> None:
+def create_user(name: str, admin: bool, granted: tuple[str, ...], password: str) -> None:
     """Create a user who can authenticate with PUT /authenticate."""
     registry = build_registry(prepare_local_state(_settings()))
+    chosen = parse_permissions(granted) if granted else EVERYDAY
     try:
-        user = registry.users.create_user(name, password, admin)
+        user = registry.users.create_user(name, password, admin, chosen)
+    except RegistryError as exc:
+        raise click.ClickException(exc.message) from exc
     finally:
         registry.close()
-    click.echo(f"created user {user.name} (admin={user.is_admin})")
+    held = ", ".join(listed(user.permissions))
+    click.echo(f"created user {user.name} (admin={user.is_admin}; permissions: {held})")
 
 
 @cli.command("gc", with_appcontext=False)
@@ -183,7 +196,7 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
         sys.exit(1)
 
 
-for _command in (login, pull, push):
+for _command in (login, logout, pull, push):
     cli.add_command(_command)
 
 

@@ -1,4 +1,4 @@
-"""`registry login | pull | push`: commands that talk to a running registry.
+"""`registry login | logout | pull | push`: commands that talk to a running registry.
 
 The registry's address comes from REGISTRY_URL (or the last `registry login`), the
 token from `registry login` (kept in $XDG_CONFIG_HOME/registry/token). Failures are
@@ -19,6 +19,7 @@ from registry.client import (
     ClientError,
     RegistryClient,
     Target,
+    forget_login,
     registry_url,
     save_login,
     stored_token,
@@ -49,6 +50,21 @@ def login(url: str | None, user: str, password: str) -> None:
         raise click.ClickException(str(exc)) from exc
     path = save_login(base, token)
     click.echo(f"logged in to {base} as {user}; token kept in {path}")
+
+
+@click.command("logout")
+def logout() -> None:
+    """Revoke the kept token at the registry and forget it."""
+    token = stored_token()
+    if token is None:
+        click.echo("not logged in")
+        return
+    try:
+        RegistryClient(registry_url(), token).logout()
+    except ClientError as exc:
+        raise click.ClickException(f"{exc}; the token is kept, run logout again") from exc
+    forget_login()
+    click.echo(f"logged out of {registry_url()}; the token is revoked")
 
 
 @click.command("pull")

@@ -68,6 +68,14 @@ def save_login(url: str, token: str) -> Path:
     return path
 
 
+def forget_login() -> bool:
+    """Remove the kept token; False when there was none."""
+    path = config_dir() / "token"
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8").strip() or None
@@ -119,6 +127,10 @@ class RegistryClient:
         return resp
 
     # -- login ----------------------------------------------------------------
+
+    def logout(self) -> None:
+        """Revoke the token (DELETE /authenticate); one already dead is fine."""
+        self._call("DELETE", "/authenticate", ok=(200, 403))
 
     def login(self, user: str, password: str) -> str:
         body = {"user": {"name": user, "is_admin": False}, "secret": {"password": password}}

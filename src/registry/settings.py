@@ -215,6 +215,11 @@ class Settings:
     sandbox_output_bytes: int = _env(
         "SANDBOX_OUTPUT_BYTES", 64 << 10, _between(1024, unit=" bytes")
     )
+    # Sensitive models: how long one monitor program may run, how many one process runs
+    # at once, and how long an allowed download may be resumed without running it again.
+    monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
+    monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
+    monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
 
     @property
     def is_production(self) -> bool:
@@ -270,6 +275,7 @@ class Settings:
             ("REGEX_BUDGET_SECONDS", self.regex_budget_seconds),
             ("RATING_METRIC_TIMEOUT_SECONDS", self.rating_metric_timeout_seconds),
             ("RATING_EXAMPLE_TIMEOUT_SECONDS", self.rating_example_timeout_seconds),
+            ("MONITOR_TIMEOUT_SECONDS", self.monitor_timeout_seconds),
         ):
             if seconds >= self.request_timeout_seconds:
                 problems.append(

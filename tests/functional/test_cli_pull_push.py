@@ -17,7 +17,7 @@ from registry.app import create_app
 from registry.cli import cli
 from registry.db.models import ArtifactRow
 from registry.services.container import Registry
-from tests.conftest import ADMIN, BERT, BOOKCORPUS, MakeApi
+from tests.conftest import ADMIN, BERT, BOOKCORPUS, Api, MakeApi
 from tests.fakes import FakeUpstream
 from tests.functional.live_server import downloads, serve
 
@@ -61,6 +61,18 @@ def test_login_keeps_a_private_token(run: Run, tmp_path: Path) -> None:
     token = tmp_path / "config" / "registry" / "token"
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
     assert token.read_text().startswith("bearer ")
+
+
+def test_logout_revokes_the_kept_token_and_forgets_it(run: Run, tmp_path: Path, api: Api) -> None:
+    login(run)
+    token_file = tmp_path / "config" / "registry" / "token"
+    kept = Api(api.client, token_file.read_text().strip())
+    assert kept.enumerate([{"name": "*"}]).status_code == 200
+    done = run("logout")
+    assert done.exit_code == 0 and "revoked" in done.output
+    assert not token_file.exists()
+    assert kept.enumerate([{"name": "*"}]).status_code == 403
+    assert run("logout").output.strip() == "not logged in"
 
 
 def test_commands_need_a_login(run: Run) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from registry.services import ingest as ingest_module
 from registry.services.container import Registry
-from tests.conftest import BERT, FINETUNE, GH_BERT, Api
+from tests.conftest import ADMIN_USER, BERT, FINETUNE, GH_BERT, Api
 
 
 def _logged(caplog: pytest.LogCaptureFixture, event: str, request_id: str) -> dict[str, Any]:
@@ -35,7 +35,9 @@ def test_a_missing_bundle_blob_is_an_integrity_error_logged_with_its_cause(
     api: Api, registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     art = api.ingest("model", BERT)
-    registry.blobs.delete(registry.artifacts.get(None, art["metadata"]["id"]).bundle_sha256)
+    registry.blobs.delete(
+        registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER).bundle_sha256
+    )
     resp = api.call("GET", api.download_path(art))
     request_id = _failed_with(resp, 500, "integrity_error")
     assert "missing from the blob store" in resp.get_json()["message"]
@@ -45,7 +47,7 @@ def test_a_missing_bundle_blob_is_an_integrity_error_logged_with_its_cause(
 
 def test_a_missing_part_blob_fails_before_the_zip_starts(api: Api, registry: Registry) -> None:
     art = api.ingest("model", BERT)
-    stored = registry.artifacts.get(None, art["metadata"]["id"])
+    stored = registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER)
     weights = next(f for f in stored.files if f.path == "model.safetensors")
     registry.blobs.delete(weights.sha256)
     resp = api.call("GET", api.download_path(art) + "?part=weights")
@@ -58,7 +60,7 @@ def test_a_missing_part_blob_fails_before_the_zip_starts(api: Api, registry: Reg
 def test_a_bug_of_the_registry_is_a_500_with_a_request_id_and_a_traceback(
     api: Api, registry: Registry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(name: str) -> None:
+    def broken(name: str, viewer: object) -> None:
         raise KeyError("a bug in the name search")
 
     monkeypatch.setattr(registry.search, "by_name", broken)
@@ -101,7 +103,7 @@ def test_lineage_over_a_lost_config_is_an_integrity_error_not_an_orphan(
     api: Api, registry: Registry
 ) -> None:
     art = api.ingest("model", FINETUNE)
-    stored = registry.artifacts.get(None, art["metadata"]["id"])
+    stored = registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER)
     config = next(f for f in stored.files if f.path == "config.json")
     registry.blobs.delete(config.sha256)
     resp = api.call("GET", f"/artifact/model/{art['metadata']['id']}/lineage")

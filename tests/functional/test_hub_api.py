@@ -22,7 +22,7 @@ from openapi_spec_validator import validate
 from sqlalchemy.orm import Session
 
 from registry.db.models import ArtifactRow
-from registry.domain.errors import NotFound, Unauthorized
+from registry.domain.errors import NotFound, PermissionDenied
 from registry.domain.models import User
 from registry.services.container import Registry
 from tests.conftest import BERT, BOOKCORPUS, GH_BERT, Api
@@ -181,7 +181,7 @@ def test_the_download_guard_applies_to_the_hub_api_and_to_download(
 
     def guard(session: Session, artifact: ArtifactRow, user: User) -> None:
         if artifact.id == bert:
-            raise Unauthorized(f"{user.name} may not download {artifact.name}")
+            raise PermissionDenied(f"{user.name} may not download {artifact.name}")
         if artifact.id == books:
             raise NotFound(f"no artifact with id {artifact.id}")
 
@@ -191,7 +191,7 @@ def test_the_download_guard_applies_to_the_hub_api_and_to_download(
     assert refused.value.response.status_code == 403
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=hub, token=token(api)).dataset_info("bookcorpus/bookcorpus")
-    assert api.call("GET", f"/download/{bert}").status_code == 401
+    assert api.call("GET", f"/download/{bert}").status_code == 403
     assert api.call("GET", f"/download/{books}").status_code == 404
     assert downloads(registry, bert) == 0
 

@@ -123,7 +123,9 @@ def test_metrics_are_for_administrators(observed: tuple[Api, Registry]) -> None:
     assert api.client.get("/metrics").status_code == 403
     registry.users.create_user("alice", "alice-password", is_admin=False)
     alice = Api(api.client, api.login("alice", "alice-password").get_json())
-    assert alice.call("GET", "/metrics").status_code == 401
+    refused = alice.call("GET", "/metrics")
+    assert refused.status_code == 403
+    assert refused.get_json()["details"]["missing_permission"] == "admin"
     resp = api.call("GET", "/metrics")
     assert resp.status_code == 200 and resp.mimetype == "text/plain"
     text = resp.get_data(as_text=True)

@@ -24,16 +24,23 @@ def test_reset_empties_artifacts_blobs_and_users_but_keeps_admin_tokens(
     api.ingest("model", BERT)  # and the registry works as new
 
 
-def test_reset_restores_the_default_admin_password(api: Api, registry: Registry) -> None:
-    from registry.auth.passwords import hash_password
-    from registry.db.models import UserRow
-
-    with registry.db.transaction() as session:
-        admin = session.query(UserRow).filter_by(name=ADMIN["name"]).one()
-        admin.password_hash = hash_password("changed-password", 4)
-    assert Api(api.client).login(ADMIN["name"], ADMIN["password"]).status_code == 401
+def test_reset_keeps_the_default_admin_password_it_was_changed_to(
+    api: Api, registry: Registry
+) -> None:
+    changed = "a-private-admin-passphrase"
+    resp = api.call(
+        "PUT",
+        f"/users/{ADMIN['name']}",
+        json={"secret": {"password": changed, "current_password": ADMIN["password"]}},
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)
     assert api.call("DELETE", "/reset").status_code == 200
-    assert Api(api.client).login(ADMIN["name"], ADMIN["password"]).status_code == 200
+    assert Api(api.client).login(ADMIN["name"], ADMIN["password"]).status_code == 401
+    assert Api(api.client).login(ADMIN["name"], changed).status_code == 200
+    # and so does a restart, which seeds the default admin only when it is missing
+    registry.users.seed()
+    assert Api(api.client).login(ADMIN["name"], ADMIN["password"]).status_code == 401
+    assert Api(api.client).login(ADMIN["name"], changed).status_code == 200
 
 
 def test_only_admins_may_reset(api: Api, registry: Registry) -> None:

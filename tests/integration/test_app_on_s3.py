@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import boto3
 
 from tests.conftest import BERT, FINETUNE, MakeApi
+from tests.fakes import FakeUpstream
 
 
 def test_ingest_download_delete_on_s3(make_api: MakeApi, s3_endpoint: str, s3_bucket: str) -> None:
@@ -36,3 +41,27 @@ def test_ingest_download_delete_on_s3(make_api: MakeApi, s3_endpoint: str, s3_bu
     assert digest not in after and after < before
     assert api.call("DELETE", "/reset").status_code == 200
     assert keys() == set()
+
+
+def test_a_monitor_on_s3_is_shown_a_private_copy_of_the_bundle_removed_after(
+    make_api: MakeApi, s3_endpoint: str, s3_bucket: str, upstream: FakeUpstream
+) -> None:
+    api, registry = make_api(aws_s3_bucket=s3_bucket, aws_endpoint_url=s3_endpoint)
+    model = api.ingest("model", f"{upstream.files_url}/files/bundle.zip")["metadata"]["id"]
+    seen: list[tuple[Path, str, int]] = []
+
+    def runner(program_text: str, *, zip_path: Path, **_: Any) -> Any:
+        seen.append(
+            (zip_path, hashlib.sha256(zip_path.read_bytes()).hexdigest(), zip_path.stat().st_mode)
+        )
+        return SimpleNamespace(allowed=True, exit_code=0, output="", problem=None, message="")
+
+    registry.monitors.runner = runner
+    put = api.call("PUT", f"/artifacts/model/{model}/monitor", json={"program": "allow"})
+    assert put.status_code == 200
+    resp = api.call("GET", f"/download/{model}")
+    assert resp.status_code == 200
+    [(path, digest, mode)] = seen
+    assert digest == hashlib.sha256(resp.get_data()).hexdigest()
+    assert path.is_relative_to(registry.settings.data_dir / "work")
+    assert stat.S_IMODE(mode) == 0o644 and not path.exists()

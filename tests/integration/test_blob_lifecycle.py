@@ -7,12 +7,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from registry.domain.models import ArtifactType, User
+from registry.domain.models import ArtifactType
 from registry.services.container import Registry
 from registry.storage.blobs import BlobStore
-from tests.conftest import BERT, FINETUNE, GH_BERT
+from tests.conftest import ADMIN_USER, BERT, FINETUNE, GH_BERT
 
-ADMIN = User(id=1, name="ece30861defaultadminuser", is_admin=True)
+ADMIN = ADMIN_USER
 M = ArtifactType.MODEL
 
 
@@ -43,7 +43,7 @@ def test_shared_files_are_stored_once(registry: Registry) -> None:
 def test_delete_frees_only_blobs_no_one_else_uses(registry: Registry) -> None:
     bert = registry.ingest.create(M, BERT, None, ADMIN)
     tuned = registry.ingest.create(M, FINETUNE, None, ADMIN)
-    registry.artifacts.delete(M, bert.id)
+    registry.artifacts.delete(M, bert.id, ADMIN)
     stored = _stored(registry)
     assert stored == _referenced(registry)
     assert {f.sha256 for f in tuned.files} <= stored
@@ -109,7 +109,7 @@ def test_a_blob_deleted_between_upload_and_commit_is_uploaded_again(registry: Re
     bert = registry.ingest.create(M, BERT, None, ADMIN)
     tokenizer = next(f.sha256 for f in bert.files if f.path == "tokenizer.json")
     wrapper = _DeleteDuringUpload(
-        registry.blobs, tokenizer, lambda: registry.artifacts.delete(M, bert.id)
+        registry.blobs, tokenizer, lambda: registry.artifacts.delete(M, bert.id, ADMIN)
     )
     registry.ingest.blobs = wrapper  # type: ignore[assignment]
     registry.ingest.upload_workers = 1

@@ -12,7 +12,7 @@ import pytest
 
 from registry.sandbox import Jail
 from registry.sandbox.monitor import MAX_PROGRAM_BYTES, MonitorVerdict, run_monitor
-from tests.jail_support import jail_lock, jail_or_skip
+from tests.jail_support import jail_lock, jail_or_skip, phone_home_program
 
 
 @pytest.fixture(autouse=True)
@@ -105,11 +105,7 @@ def test_a_monitor_that_floods_its_output_is_refused(jail: Jail, bundle: Path) -
 def test_a_monitor_cannot_reach_the_network(jail: Jail, bundle: Path) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0)
-    program = f"""
-const s = require("net").connect({{host: "127.0.0.1", port: {server.getsockname()[1]}}});
-s.on("connect", () => {{ console.log("phoned home"); process.exit(0); }});
-s.on("error", (e) => {{ console.log(`no network: ${{e.code}}`); process.exit(1); }});
-"""
+    program = phone_home_program(server.getsockname()[1])
     try:
         verdict = _monitor(jail, program, bundle)
         with pytest.raises(BlockingIOError):

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import pytest
 
 from registry.domain.errors import BadRequest, UpstreamNotFound
-from registry.domain.models import ArtifactType, User
+from registry.domain.models import ArtifactType
 from registry.rating.licenses import LicenseCategory
 from registry.services.container import Registry
 from registry.services.license_check import LicenseCheckService
-from tests.conftest import BERT
+from tests.conftest import ADMIN_USER, BERT
 
-ADMIN = User(id=1, name="ece30861defaultadminuser", is_admin=True)
+ADMIN = ADMIN_USER
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ def test_the_verdict_pairs_the_model_licence_with_the_repository_licence(
 ) -> None:
     repos = Repositories({"acme/service": "AGPL-3.0-only", "acme/tool": None})
     service = _service(registry, repos)
-    agpl = service.check(bert, "https://github.com/acme/service")
+    agpl = service.check(bert, "https://github.com/acme/service", ADMIN)
     assert (agpl.model_license, agpl.code_license) == ("Apache-2.0", "AGPL-3.0-only")
     assert agpl.code_category is LicenseCategory.NETWORK_COPYLEFT
     assert agpl.compatible
-    unlicensed = service.check(bert, "https://github.com/acme/tool")
+    unlicensed = service.check(bert, "https://github.com/acme/tool", ADMIN)
     assert not unlicensed.compatible
     assert repos.asked == ["acme/service", "acme/tool"]
 
@@ -62,7 +62,7 @@ def test_an_unknown_repository_and_a_non_github_url_are_refused(
     repos = Repositories({})
     service = _service(registry, repos)
     with pytest.raises(UpstreamNotFound):
-        service.check(bert, "https://github.com/acme/gone")
+        service.check(bert, "https://github.com/acme/gone", ADMIN)
     with pytest.raises(BadRequest, match="GitHub repository"):
-        service.check(bert, "https://huggingface.co/acme/model")
+        service.check(bert, "https://huggingface.co/acme/model", ADMIN)
     assert repos.asked == ["acme/gone"]

@@ -109,3 +109,33 @@ def test_upgrade_to_0003_keeps_every_row_and_stops_reusing_sequence_numbers(
         # Foreign keys are enforced again on the pooled connection after the run.
         if db.is_sqlite:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_upgrade_to_0005_keeps_what_existing_users_could_do_and_owns_their_artifacts(
+    db: Database,
+) -> None:
+    _to(db, "0003", "downgrade")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.engine.begin() as conn:
+        for name, admin in (("alice", False), ("root", True)):
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, password_hash, is_admin, created_at)"
+                    " VALUES (:n, 'x', :a, :t)"
+                ),
+                {"n": name, "a": admin, "t": now},
+            )
+        for ident, kind, key, _ in ROWS[:2]:
+            conn.execute(INSERT, {"i": ident, "t": kind, "k": key, "d": "0" * 64, "n": now})
+        conn.execute(text("UPDATE artifacts SET created_by = 'alice' WHERE id = '1'"))
+        conn.execute(text("UPDATE artifacts SET created_by = 'gone' WHERE id = '2'"))
+    _to(db, "head", "upgrade")
+    with db.engine.connect() as conn:
+        users = dict(conn.execute(text("SELECT name, permissions FROM users")).all())
+        owners = dict(
+            conn.execute(
+                text("SELECT a.id, u.name FROM artifacts a LEFT JOIN users u ON u.id = a.owner_id")
+            ).all()
+        )
+    assert users == {"alice": "download,search,upload", "root": "download,search,upload"}
+    assert owners == {"1": "alice", "2": None}

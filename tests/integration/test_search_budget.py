@@ -7,12 +7,13 @@ from collections.abc import Callable
 import pytest
 
 from registry.domain.errors import BadRequest
-from registry.domain.models import ArtifactType, User
+from registry.domain.models import ArtifactType
 from registry.services.container import Registry
 from registry.services.search import SearchService
+from tests.conftest import ADMIN_USER
 from tests.fakes import FakeUpstream
 
-ADMIN = User(id=1, name="ece30861defaultadminuser", is_admin=True)
+ADMIN = ADMIN_USER
 
 
 def _ticking(step: float) -> Callable[[], float]:
@@ -44,7 +45,7 @@ def test_a_search_that_passes_its_budget_stops_with_a_400(
         registry.db, budget_seconds=2.5, max_pattern_length=100, clock=_ticking(1.0)
     )
     with pytest.raises(BadRequest, match=r"2\.5 s budget after 3 artifacts"):
-        search.by_regex("w")
+        search.by_regex("w", ADMIN)
 
 
 def test_a_search_within_its_budget_answers_every_match(
@@ -53,4 +54,4 @@ def test_a_search_within_its_budget_answers_every_match(
     search = SearchService(
         registry.db, budget_seconds=3.5, max_pattern_length=100, clock=_ticking(1.0)
     )
-    assert [a.id for a in search.by_regex("^w[0-9]$")] == three
+    assert [a.id for a in search.by_regex("^w[0-9]$", ADMIN)] == three

@@ -28,16 +28,17 @@ def test_token_round_trip_and_tampering() -> None:
     now = datetime.now(UTC)
     issued = tokens.issue("s" * 32, 7, "alice", now, timedelta(hours=1))
     assert issued.value.startswith("bearer ")
-    assert tokens.decode("s" * 32, issued.value) == issued.token_id
-    assert tokens.decode("s" * 32, issued.value.removeprefix("bearer ")) == issued.token_id
-    assert tokens.decode("s" * 32, "Bearer " + issued.value[7:]) == issued.token_id
-    assert tokens.decode("t" * 32, issued.value) is None
-    assert tokens.decode("s" * 32, issued.value[:-2] + "xx") is None
-    assert tokens.decode("s" * 32, None) is None
-    assert tokens.decode("s" * 32, "bearer") is None
+    assert tokens.decode("s" * 32, issued.value, now) == issued.token_id
+    assert tokens.decode("s" * 32, issued.value.removeprefix("bearer "), now) == issued.token_id
+    assert tokens.decode("s" * 32, "Bearer " + issued.value[7:], now) == issued.token_id
+    assert tokens.decode("t" * 32, issued.value, now) is None
+    assert tokens.decode("s" * 32, issued.value[:-2] + "xx", now) is None
+    assert tokens.decode("s" * 32, None, now) is None
+    assert tokens.decode("s" * 32, "bearer", now) is None
 
 
-def test_expired_token_is_refused() -> None:
-    past = datetime.now(UTC) - timedelta(hours=2)
-    issued = tokens.issue("s" * 32, 7, "alice", past, timedelta(hours=1))
-    assert tokens.decode("s" * 32, issued.value) is None
+def test_expired_token_is_refused_by_the_registrys_clock() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    issued = tokens.issue("s" * 32, 7, "alice", now, timedelta(hours=1))
+    assert tokens.decode("s" * 32, issued.value, now + timedelta(minutes=59)) == issued.token_id
+    assert tokens.decode("s" * 32, issued.value, now + timedelta(hours=1)) is None

@@ -1,18 +1,28 @@
-"""The HTTP API: blueprints and error mapping.
+"""The HTTP API: blueprints, the access hook and error mapping.
 
-Protected blueprints authenticate in their own before_request hook
-(`common.authenticate_request`); `system.public` needs no token.
+Every route declares who may call it (`registry.api.access`); one before_request hook
+authenticates and checks that declaration for all of them.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from registry.api import artifacts, download, hub, system
+from registry.api import access, artifacts, audit, download, groups, hub, monitors, system, users
 from registry.api.errors import register_error_handlers
 
 
 def register_api(app: Flask) -> None:
-    for bp in (artifacts.bp, download.bp, hub.bp, system.admin, system.public):
+    access.install(app)
+    for bp in (
+        artifacts.bp,
+        audit.bp,
+        download.bp,
+        groups.bp,
+        hub.bp,
+        monitors.bp,
+        system.bp,
+        users.bp,
+    ):
         app.register_blueprint(bp)
     register_error_handlers(app)

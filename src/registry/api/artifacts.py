@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from registry.api.access import requires
 from registry.api.common import (
     artifact_id,
     artifact_type,
-    authenticate_request,
     caller,
     download_url,
     json_body,
+    limit_arg,
+    offset_arg,
+    paged,
     parse,
     registry,
 )
@@ -26,31 +29,17 @@ from registry.api.schemas import (
 from registry.api.uploads import is_upload, upload
 from registry.db.repositories import NameQuery
 from registry.domain.errors import BadRequest
+from registry.domain.models import Permission
 from registry.observability.requests import note_artifact
 
 bp = Blueprint("artifacts", __name__)
-bp.before_request(authenticate_request)
 
-
-def _offset() -> int:
-    raw = request.args.get("offset")
-    if raw is None or raw == "":
-        return 0
-    if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest("offset must be the value of a previous response's offset header")
-    return int(raw)
-
-
-def _limit() -> int | None:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest("limit must be a positive integer")
-    return int(raw)
+MANAGER = "the caller is the artifact's uploader, a member of one of its groups, or an admin"
+SEARCH = Permission.SEARCH
 
 
 @bp.post("/artifacts")
+@requires(SEARCH)
 def enumerate_artifacts() -> Response:
     body = json_body()
     if not isinstance(body, list) or not body:
@@ -61,32 +50,33 @@ def enumerate_artifacts() -> Response:
         if not q.name:
             raise BadRequest('query name must be non-empty ("*" means every artifact)')
         queries.append(NameQuery(name=q.name, types=tuple(q.types) if q.types else None))
-    page = registry().artifacts.enumerate(queries, _offset(), _limit())
-    resp = jsonify(metadata_list(page.items))
-    if page.next_offset is not None:
-        resp.headers["offset"] = page.next_offset
-    return resp
+    page = registry().artifacts.enumerate(queries, offset_arg(), limit_arg(), caller())
+    return paged(metadata_list(page.items), page.next_offset)
 
 
 @bp.post("/artifact/<type_name>")
+@requires(Permission.UPLOAD)
 def create_artifact(type_name: str) -> tuple[Response, int]:
     kind = artifact_type(type_name)
     if is_upload():
         artifact = upload(kind)
     else:
         data = parse(ArtifactDataIn, json_body())
-        artifact = registry().ingest.create(kind, data.url, data.name, caller())
+        groups = tuple(data.visibility.groups) if data.visibility else ()
+        artifact = registry().ingest.create(kind, data.url, data.name, caller(), groups)
     note_artifact(artifact.id, artifact.type)
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json")), 201
 
 
 @bp.get("/artifacts/<type_name>/<id_>")
+@requires(SEARCH)
 def get_artifact(type_name: str, id_: str) -> Response:
-    artifact = registry().artifacts.get(artifact_type(type_name), artifact_id(id_))
+    artifact = registry().artifacts.get(artifact_type(type_name), artifact_id(id_), caller())
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json"))
 
 
 @bp.put("/artifacts/<type_name>/<id_>")
+@requires(Permission.UPLOAD, also=MANAGER)
 def update_artifact(type_name: str, id_: str) -> Response:
     kind = artifact_type(type_name)
     ident = artifact_id(id_)
@@ -102,12 +92,14 @@ def update_artifact(type_name: str, id_: str) -> Response:
 
 
 @bp.delete("/artifacts/<type_name>/<id_>")
+@requires(Permission.UPLOAD, also=MANAGER)
 def delete_artifact(type_name: str, id_: str) -> Response:
-    registry().artifacts.delete(artifact_type(type_name), artifact_id(id_))
+    registry().artifacts.delete(artifact_type(type_name), artifact_id(id_), caller())
     return jsonify({"deleted": id_})
 
 
 @bp.get("/artifact/model/<id_>/rate")
+@requires(SEARCH)
 def rate_model(id_: str) -> Response:
     payload = registry().ratings.rating_for(artifact_id(id_), caller())
     rating = dict(payload["rating"])
@@ -118,24 +110,28 @@ def rate_model(id_: str) -> Response:
 
 
 @bp.get("/artifact/model/<id_>/lineage")
+@requires(SEARCH)
 def lineage(id_: str) -> Response:
-    return jsonify(registry().lineage.graph(artifact_id(id_)))
+    return jsonify(registry().lineage.graph(artifact_id(id_), caller()))
 
 
 @bp.get("/artifact/<type_name>/<id_>/cost")
+@requires(SEARCH)
 def cost(type_name: str, id_: str) -> Response:
     kind = artifact_type(type_name)
     raw = request.args.get("dependency", "false").strip().lower()
     if raw not in {"true", "false", "1", "0", ""}:
         raise BadRequest("dependency must be true or false")
-    return jsonify(registry().lineage.cost(kind, artifact_id(id_), raw in {"true", "1"}))
+    dependency = raw in {"true", "1"}
+    return jsonify(registry().lineage.cost(kind, artifact_id(id_), dependency, caller()))
 
 
 @bp.post("/artifact/model/<id_>/license-check")
+@requires(SEARCH)
 def license_check(id_: str) -> Response:
     ident = artifact_id(id_)
     body = parse(LicenseCheckIn, json_body())
-    verdict = registry().licenses.check(ident, body.github_url)
+    verdict = registry().licenses.check(ident, body.github_url, caller())
     if request.args.get("explain", "").lower() in {"1", "true", "yes"}:
         return jsonify(
             {
@@ -151,11 +147,13 @@ def license_check(id_: str) -> Response:
 
 
 @bp.get("/artifact/byName/<path:name>")
+@requires(SEARCH)
 def by_name(name: str) -> Response:
-    return jsonify(metadata_list(registry().search.by_name(name)))
+    return jsonify(metadata_list(registry().search.by_name(name, caller())))
 
 
 @bp.post("/artifact/byRegEx")
+@requires(SEARCH)
 def by_regex() -> Response:
     body = parse(ArtifactRegexIn, json_body())
-    return jsonify(metadata_list(registry().search.by_regex(body.regex)))
+    return jsonify(metadata_list(registry().search.by_regex(body.regex, caller())))

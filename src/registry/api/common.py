@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from registry.domain.errors import BadRequest, Unauthorized
+from registry.domain.errors import BadRequest
 from registry.domain.models import ArtifactType, Credential, Principal, User
 from registry.domain.names import validate_artifact_id
 from registry.services.container import Registry
@@ -22,21 +22,18 @@ def registry() -> Registry:
 
 
 def request_token() -> str | None:
-    """The token a request carries, in X-Authorization or as Authorization's credential.
+    """The token a request carries: `X-Authorization` (the spec's header) or, for every
+    other client, `Authorization: Bearer <token>`; the first present wins.
 
-    Clients that send a configured token as `Authorization: Bearer <token>` (HF_TOKEN)
-    send `Bearer bearer <jwt>` when the token kept its "bearer " prefix: one prefix
-    is dropped here and the token parser drops the other.
+    Either may hold the token as PUT /authenticate returned it ("bearer <jwt>") or the
+    bare JWT. Clients that send a configured token as `Authorization: Bearer <token>`
+    (HF_TOKEN) send `Bearer bearer <jwt>` when the token kept its prefix: one prefix is
+    dropped here and the token parser drops the other.
     """
     value = request.headers.get("X-Authorization") or request.headers.get("Authorization")
     if value and value[:7].lower() == "bearer " and value[7:].lstrip()[:7].lower() == "bearer ":
         value = value[7:].lstrip()
     return value
-
-
-def authenticate_request() -> None:
-    """before_request hook of every protected blueprint: 403 without a valid token."""
-    g.principal = registry().users.principal(request_token())
 
 
 def credential() -> Credential:
@@ -58,11 +55,31 @@ def caller() -> User:
     return principal().user
 
 
-def require_admin(action: str) -> User:
-    user = caller()
-    if not user.is_admin:
-        raise Unauthorized(f"only an administrator may {action}")
-    return user
+def offset_arg() -> int:
+    """?offset=: the value of a previous page's offset header (0: the first page)."""
+    raw = request.args.get("offset")
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest("offset must be the value of a previous response's offset header")
+    return int(raw)
+
+
+def limit_arg() -> int | None:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest("limit must be a positive integer")
+    return int(raw)
+
+
+def paged(items: Any, next_offset: str | None) -> Response:
+    """A JSON page, with the offset header when more follows."""
+    resp = jsonify(items)
+    if next_offset is not None:
+        resp.headers["offset"] = next_offset
+    return resp
 
 
 def json_body() -> Any:

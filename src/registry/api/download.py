@@ -1,7 +1,8 @@
 """GET download_url: the bundle (ETag, Range, If-None-Match) or parts as a zip stream.
 
-No before_request authentication here: the download service counts the token use
-together with the audit event, in one transaction.
+The token use is not counted by the access hook: the download service counts it
+together with the audit event, in one transaction, and checks the `download`
+permission, the artifact's visibility and its monitor program (`authorize`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
+from registry.api.access import requires
 from registry.api.common import artifact_id, credential, registry, served_to
-from registry.api.ranges import is_new_transfer, not_modified, ranged_response
+from registry.api.ranges import not_modified, ranged_response, transfer_use
+from registry.domain.models import Permission
 from registry.observability.requests import note_artifact
-from registry.services.download import parse_parts
+from registry.services.download import Use, parse_parts
 
 bp = Blueprint("download", __name__)
 
@@ -29,13 +32,20 @@ def _disposition(name: str, suffix: str) -> str:
 
 
 @bp.get("/download/<id_>")
+@requires(
+    Permission.DOWNLOAD,
+    also="a sensitive model's monitor program must allow it",
+    charged_by_view=True,
+)
 def download(id_: str) -> Response:
     token = credential()
     ident = artifact_id(id_)
     service = registry().downloads
     parts = parse_parts(request.args.getlist("part"))
     if parts:
-        served = service.parts(ident, parts, token, not_modified)
+        # Parts are served whole (no ranges): a request reads them all, or (HEAD) none.
+        use = Use.LOOK if request.method == "HEAD" else Use.START
+        served = service.parts(ident, parts, token, not_modified, use=use)
         served_to(served.caller)
         chosen = served.download
         note_artifact(chosen.artifact_id, chosen.type)
@@ -55,7 +65,7 @@ def download(id_: str) -> Response:
             direct_passthrough=True,
         )
 
-    whole = service.bundle(ident, token, not_modified, record=is_new_transfer())
+    whole = service.bundle(ident, token, not_modified, use=transfer_use())
     served_to(whole.caller)
     bundle = whole.download
     note_artifact(bundle.artifact_id, bundle.type)

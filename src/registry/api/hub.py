@@ -12,39 +12,32 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from registry.api import hub_paths
-from registry.api.common import caller, registry, request_token
-from registry.api.ranges import is_new_transfer, not_modified, ranged_response
+from registry.api.access import requires
+from registry.api.common import caller, registry
+from registry.api.ranges import not_modified, ranged_response, transfer_use
 from registry.domain.errors import (
     EntryNotFound,
     Forbidden,
     NotFound,
+    PermissionDenied,
     RangeNotSatisfiable,
     RegistryError,
     RevisionNotFound,
     Unauthorized,
 )
+from registry.domain.models import Permission
 from registry.services.hub_mirror import HubMirrorService
 
 PREFIX = "/hf"
 bp = Blueprint("hub", __name__, url_prefix=PREFIX)
+_TOKEN_HINT = "set HF_TOKEN to a token from PUT /authenticate or `registry login`"  # noqa: S105
 
 
 def _service() -> HubMirrorService:
     return registry().hub
-
-
-@bp.before_request
-def _authenticate() -> None:
-    try:
-        g.principal = registry().users.principal(request_token())
-    except Forbidden as exc:
-        raise Forbidden(
-            f"the registry needs a valid token ({exc.message}): set HF_TOKEN to a token "
-            "from PUT /authenticate or `registry login`"
-        ) from exc
 
 
 def _flag(name: str) -> bool:
@@ -52,6 +45,10 @@ def _flag(name: str) -> bool:
 
 
 @bp.route("/<path:rest>", methods=["GET", "HEAD", "POST"])
+@requires(
+    Permission.DOWNLOAD,
+    also="as /download (visibility, monitor programs), every request",
+)
 def hub(rest: str) -> Response:
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
     segments = hub_paths.raw_segments(raw, request.script_root + PREFIX + "/")
@@ -86,7 +83,7 @@ def hub(rest: str) -> Response:
 
 
 def _file(service: HubMirrorService, call: hub_paths.HubCall) -> Response:
-    repo, found = service.file(call.ref, call.path, caller(), record=is_new_transfer())
+    repo, found = service.file(call.ref, call.path, caller(), use=transfer_use())
     name = found.path.rsplit("/", 1)[-1]
     headers = {
         "X-Repo-Commit": repo.sha,
@@ -117,7 +114,7 @@ def _header_text(message: str) -> str:
 def _hub_code(exc: RegistryError) -> tuple[int, str | None]:
     if isinstance(exc, Forbidden):  # no valid token: the Hub's 401
         return 401, "GatedRepo"
-    if isinstance(exc, Unauthorized):  # a valid token, but this download is refused
+    if isinstance(exc, PermissionDenied | Unauthorized):  # a valid token, but refused
         return 403, "GatedRepo"
     if isinstance(exc, RevisionNotFound):
         return 404, "RevisionNotFound"
@@ -133,8 +130,11 @@ def _hub_code(exc: RegistryError) -> tuple[int, str | None]:
 @bp.errorhandler(RegistryError)
 def _hub_error(exc: RegistryError) -> tuple[Response, int]:
     status, code = _hub_code(exc)
-    resp = jsonify({"error": exc.message})
-    resp.headers["X-Error-Message"] = _header_text(exc.message)
+    message = exc.message
+    if isinstance(exc, Forbidden):
+        message = f"the registry needs a valid token ({message}): {_TOKEN_HINT}"
+    resp = jsonify({"error": message})
+    resp.headers["X-Error-Message"] = _header_text(message)
     if code is not None:
         resp.headers["X-Error-Code"] = code
     commit = exc.details.get("commit")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Response, request
 
 from registry.domain.errors import RangeNotSatisfiable
+from registry.services.download import Use
 
 
 @dataclass(frozen=True)
@@ -18,18 +19,19 @@ class Span:
     content_range: str | None
 
 
-def is_new_transfer() -> bool:
-    """Does this request start a download (so it is audited), rather than resume one?
+def transfer_use() -> Use:
+    """Does this request start a download (audited, decided by a monitor), resume one,
+    or read no bytes?
 
     A HEAD reads no bytes; a Range that does not begin at byte 0 continues a transfer
     an earlier request started. Everything else is a new download.
     """
     if request.method == "HEAD":
-        return False
+        return Use.LOOK
     rng = request.range
-    if rng is None or not rng.ranges:
-        return True
-    return rng.ranges[0][0] == 0
+    if rng is None or not rng.ranges or rng.ranges[0][0] == 0:
+        return Use.START
+    return Use.RESUME
 
 
 def requested_span(size: int, etag: str, what: str) -> Span:

@@ -16,54 +16,61 @@ from registry.domain.models import Artifact, ArtifactSummary, ArtifactType
 TypeName = Annotated[ArtifactType, Field(strict=False)]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
-class UserIn(_Strict):
+class UserIn(Strict):
     name: str
     is_admin: bool | None = None
 
 
-class SecretIn(_Strict):
+class SecretIn(Strict):
     password: str
 
 
-class AuthenticationRequest(_Strict):
+class AuthenticationRequest(Strict):
     user: UserIn
     secret: SecretIn
 
 
-class ArtifactDataIn(_Strict):
+class VisibilityIn(Strict):
+    """REGISTRY EXTENSION: the groups an artifact is private to ([]: public)."""
+
+    groups: list[str] = Field(max_length=32)
+
+
+class ArtifactDataIn(Strict):
     url: str
     name: str | None = None
+    visibility: VisibilityIn | None = None
 
 
-class ArtifactQueryIn(_Strict):
+class ArtifactQueryIn(Strict):
     name: str
     types: list[TypeName] | None = None
 
 
-class ArtifactMetadataModel(_Strict):
+class ArtifactMetadataModel(Strict):
     name: str
     id: str
     type: TypeName
 
 
-class ArtifactDataUpdateIn(_Strict):
+class ArtifactDataUpdateIn(Strict):
     url: str
 
 
-class ArtifactUpdateIn(_Strict):
+class ArtifactUpdateIn(Strict):
     metadata: ArtifactMetadataModel
     data: ArtifactDataUpdateIn
 
 
-class ArtifactRegexIn(_Strict):
+class ArtifactRegexIn(Strict):
     regex: str
 
 
-class LicenseCheckIn(_Strict):
+class LicenseCheckIn(Strict):
     github_url: str
 
 

@@ -14,22 +14,15 @@ from flask import (
     url_for,
 )
 
-from registry.api.common import (
-    authenticate_request,
-    json_body,
-    parse,
-    public_base,
-    registry,
-    require_admin,
-)
+from registry.api.access import public, requires
+from registry.api.common import caller, json_body, parse, principal, public_base, registry
 from registry.api.schemas import AuthenticationRequest
 from registry.domain.errors import BadRequest
+from registry.domain.models import Permission
 from registry.observability.figures import window_minutes
 from registry.observability.metrics import CONTENT_TYPE
 
-public = Blueprint("public", __name__)
-admin = Blueprint("admin", __name__)
-admin.before_request(authenticate_request)
+bp = Blueprint("system", __name__)
 
 TRACKS = ["Access control track", "Performance track", "High assurance track"]
 
@@ -45,12 +38,14 @@ window.ui = SwaggerUIBundle({url: "/openapi.yaml", dom_id: "#swagger-ui", deepLi
 </script></body></html>"""
 
 
-@public.get("/health")
+@bp.get("/health")
+@public
 def health() -> Response:
     return jsonify({"status": "ok"})
 
 
-@public.get("/health/components")
+@bp.get("/health/components")
+@public
 def health_components() -> Response:
     """Public, as the spec has it: statuses and figures, no secrets (log lines need an admin)."""
     minutes = window_minutes(request.args.get("windowMinutes"))
@@ -68,46 +63,58 @@ def logs_url(component: str) -> str:
     return public_base() + url_for("web.dashboard_logs", component=component)
 
 
-@public.get("/tracks")
+@bp.get("/tracks")
+@public
 def tracks() -> Response:
     return jsonify({"plannedTracks": TRACKS})
 
 
-@public.put("/authenticate")
+@bp.put("/authenticate")
+@public
 def authenticate() -> Response:
     body = parse(AuthenticationRequest, json_body())
     token = registry().users.authenticate(body.user.name, body.secret.password)
     return jsonify(token)
 
 
-@public.get("/openapi.yaml")
+@bp.delete("/authenticate")
+@requires(None, also="revokes the token it is sent with")
+def sign_out() -> Response:
+    registry().users.revoke(principal())
+    return jsonify({"revoked": True})
+
+
+@bp.get("/openapi.yaml")
+@public
 def openapi() -> Response:
     text = files("registry.api").joinpath("openapi.yaml").read_text(encoding="utf-8")
     return Response(text, mimetype="application/yaml")
 
 
-@public.get("/docs")
+@bp.get("/docs")
+@public
 def docs() -> str:
     return render_template_string(_DOCS_PAGE)
 
 
-@public.get("/docs/assets/<path:filename>")
+@bp.get("/docs/assets/<path:filename>")
+@public
 def docs_assets(filename: str) -> Response:
     from swagger_ui_bundle import swagger_ui_path  # vendored Swagger UI: works offline
 
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
-@admin.get("/metrics")
+@bp.get("/metrics")
+@requires(Permission.ADMIN, also="or, without a token, on METRICS_PORT when it is set")
 def metrics() -> Response:
     """Prometheus metrics of every worker, for administrators (a scraper inside the
     network can use METRICS_PORT instead, without a token)."""
-    require_admin("read the metrics")
     return Response(registry().telemetry.prometheus.exposition(), content_type=CONTENT_TYPE)
 
 
-@admin.delete("/reset")
+@bp.delete("/reset")
+@requires(Permission.ADMIN, spec_401=True)
 def reset() -> Response:
-    user = require_admin("reset the registry")
-    registry().artifacts.reset(user)
+    registry().artifacts.reset(caller())
     return jsonify({"reset": True})

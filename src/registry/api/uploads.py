@@ -2,7 +2,8 @@
 
 Two forms: `Content-Type: application/zip` with `?name=` (streamed, what `registry push`
 sends), or `multipart/form-data` with a `file` and a `name` field (what an HTML form
-or `curl -F` sends). The upload may be as large as MAX_ARTIFACT_BYTES.
+or `curl -F` sends). The upload may be as large as MAX_ARTIFACT_BYTES. `group` (query
+parameter or form field, repeatable) makes the artifact private to those groups.
 """
 
 from __future__ import annotations
@@ -29,5 +30,7 @@ def upload(kind: ArtifactType) -> Artifact:
         if file is None:
             raise BadRequest("a multipart upload needs a 'file' field holding the zip")
         name = request.form.get("name") or request.args.get("name")
-        return reg.uploads.create(kind, name, file.stream, caller())
-    return reg.uploads.create(kind, request.args.get("name"), request.stream, caller())
+        groups = tuple(request.form.getlist("group") + request.args.getlist("group"))
+        return reg.uploads.create(kind, name, file.stream, caller(), groups)
+    groups = tuple(request.args.getlist("group"))
+    return reg.uploads.create(kind, request.args.get("name"), request.stream, caller(), groups)

@@ -41,8 +41,11 @@ def issue(secret: str, user_id: int, user_name: str, now: datetime, ttl: timedel
     return IssuedToken(token_id, BEARER + encoded, now, expires)
 
 
-def decode(secret: str, header_value: str | None) -> str | None:
-    """The token id of a valid header value, or None for anything else."""
+def decode(secret: str, header_value: str | None, now: datetime) -> str | None:
+    """The token id of a valid header value at `now`, or None for anything else.
+
+    `now` is the registry's clock (injectable, as the database's expiry check uses the
+    same), not PyJWT's reading of the wall clock."""
     if not header_value:
         return None
     raw = header_value.strip()
@@ -57,9 +60,11 @@ def decode(secret: str, header_value: str | None) -> str | None:
             secret,
             algorithms=[_ALGORITHM],
             issuer=_ISSUER,
-            options={"require": ["exp", "jti", "sub", "iss"]},
+            options={"require": ["exp", "jti", "sub", "iss"], "verify_exp": False},
         )
     except jwt.PyJWTError:
         return None
-    jti = payload.get("jti")
+    exp, jti = payload.get("exp"), payload.get("jti")
+    if not isinstance(exp, int | float) or exp <= now.timestamp():
+        return None
     return jti if isinstance(jti, str) else None

@@ -54,6 +54,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Comma-separated `Permission` values ("download,search,upload"); `admin` is is_admin.
+    permissions: Mapped[str] = mapped_column(String(64), default="")
 
 
 class TokenRow(Base):
@@ -64,9 +66,29 @@ class TokenRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    # Nothing sets it yet: token revocation (DELETE /authenticate) will; the token
-    # check (`UserRepository.use_token`) already refuses revoked tokens.
+    # DELETE /authenticate, and a password change, revoke; `use_token` refuses revoked tokens.
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GroupRow(Base):
+    """A set of users an artifact can be private to."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GroupMemberRow(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ArtifactRow(Base):
@@ -105,6 +127,9 @@ class ArtifactRow(Base):
     # Upstream identity without revision ("hf-model:org/name", "github:owner/repo"),
     # what other artifacts' declared links point at; None for plain URLs.
     origin: Mapped[str | None] = mapped_column(String(512), nullable=True, index=True)
+    # The uploader's user id (None once that user is deleted): with the artifact's groups
+    # and admins, who may update, delete, re-share it and attach its monitor program.
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
     files: Mapped[list[ArtifactFileRow]] = relationship(
         back_populates="artifact",
@@ -150,6 +175,37 @@ class ArtifactLinkRow(Base):
     source: Mapped[str] = mapped_column(String(32))
 
 
+class ArtifactGroupRow(Base):
+    """An artifact private to a group. An artifact with no rows here is public; one with
+    rows is visible only to the members of those groups (and to admins)."""
+
+    __tablename__ = "artifact_groups"
+
+    artifact_seq: Mapped[int] = mapped_column(
+        ForeignKey("artifacts.seq", ondelete="CASCADE"), primary_key=True
+    )
+    # No cascade: a group that still hides artifacts cannot be deleted (deleting it
+    # would make them public).
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True, index=True)
+
+
+class MonitorRow(Base):
+    """One version of a model's monitor program; the newest decides its downloads.
+    A version without a program (None) marks the model as no longer sensitive."""
+
+    __tablename__ = "monitors"
+    __table_args__ = (UniqueConstraint("artifact_seq", "version", name="uq_monitors_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    artifact_seq: Mapped[int] = mapped_column(
+        ForeignKey("artifacts.seq", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    program: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(255))
+
+
 class RatingRow(Base):
     """The stored rating of a model, valid while the artifact's version matches."""
 
@@ -167,7 +223,10 @@ class AuditEventRow(Base):
     """Audit events outlive the artifacts they name, so there is no foreign key."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_artifact", "artifact_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_artifact", "artifact_id", "id"),
+        Index("ix_audit_user", "user_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -177,6 +236,11 @@ class AuditEventRow(Base):
     artifact_type: Mapped[str] = mapped_column(String(16))
     user_name: Mapped[str] = mapped_column(String(255))
     user_is_admin: Mapped[bool] = mapped_column(Boolean)
+    # For downloads a monitor program decided: "allowed" or "refused", and what it said
+    # ({"monitor_version", "exit_code", "output", "problem"}). Refused attempts are kept
+    # for the administrators' trail; the spec's per-artifact trail lists real downloads.
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class BlobEpochRow(Base):

@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, false, or_, select, update
+from sqlalchemy import Select, and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from registry.db.access import visible_to
 from registry.db.models import (
     ArtifactFileRow,
     ArtifactRow,
     AuditEventRow,
     BlobEpochRow,
+    GroupMemberRow,
     TokenRow,
     UserRow,
 )
@@ -27,7 +30,10 @@ from registry.domain.models import (
     ArtifactSummary,
     ArtifactType,
     FileRole,
+    User,
 )
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,19 @@ def _escape_like(text: str) -> str:
 
 
 class ArtifactRepository:
-    def __init__(self, session: Session) -> None:
+    """Artifacts as a viewer sees them: with `viewer`, every read leaves out what the
+    viewer may not see (`registry.db.access.visible_to`), so a private artifact is "not
+    found" to outsiders on every path. Without one, the registry's own unscoped view
+    (ingest bookkeeping, blob references, reset)."""
+
+    def __init__(self, session: Session, viewer: User | None = None) -> None:
         self.s = session
+        self.viewer = viewer
+
+    def _scoped(self, stmt: S) -> S:
+        if self.viewer is None or self.viewer.is_admin:
+            return stmt
+        return stmt.where(visible_to(self.viewer))
 
     def add(self, row: ArtifactRow) -> None:
         self.s.add(row)
@@ -81,7 +98,7 @@ class ArtifactRepository:
         )
         if lock:
             stmt = stmt.with_for_update()
-        return self.s.scalars(stmt).first()
+        return self.s.scalars(self._scoped(stmt)).first()
 
     def id_by_source(self, type_: ArtifactType, source_key: str) -> str | None:
         return self.s.scalars(
@@ -100,7 +117,7 @@ class ArtifactRepository:
             .where(ArtifactRow.type == type_.value, ArtifactRow.origin.in_(wanted))
             .order_by(ArtifactRow.seq)
         )
-        return list(self.s.scalars(stmt))
+        return list(self.s.scalars(self._scoped(stmt)))
 
     def by_origin_name(self, type_: ArtifactType, prefix: str, name: str) -> list[ArtifactRow]:
         """Artifacts whose origin is `{prefix}:{anything}/{name}` (a repo of that name)."""
@@ -110,7 +127,7 @@ class ArtifactRepository:
             .where(ArtifactRow.type == type_.value, ArtifactRow.origin.like(pattern, escape="\\"))
             .order_by(ArtifactRow.seq)
         )
-        return list(self.s.scalars(stmt))
+        return list(self.s.scalars(self._scoped(stmt)))
 
     def page(
         self, queries: Sequence[NameQuery], after_seq: int, limit: int
@@ -132,7 +149,7 @@ class ArtifactRepository:
         )
         return [
             (seq, ArtifactSummary(id=id_, name=name, type=ArtifactType(type_)))
-            for seq, id_, name, type_ in self.s.execute(stmt)
+            for seq, id_, name, type_ in self.s.execute(self._scoped(stmt))
         ]
 
     def by_name(self, name: str) -> list[ArtifactSummary]:
@@ -142,7 +159,8 @@ class ArtifactRepository:
             .order_by(ArtifactRow.seq)
         )
         return [
-            ArtifactSummary(id=i, name=n, type=ArtifactType(t)) for i, n, t in self.s.execute(stmt)
+            ArtifactSummary(id=i, name=n, type=ArtifactType(t))
+            for i, n, t in self.s.execute(self._scoped(stmt))
         ]
 
     def iter_search_texts(self, batch: int = 500) -> Iterator[tuple[ArtifactSummary, str]]:
@@ -150,16 +168,18 @@ class ArtifactRepository:
         last = 0
         while True:
             rows = self.s.execute(
-                select(
-                    ArtifactRow.seq,
-                    ArtifactRow.id,
-                    ArtifactRow.name,
-                    ArtifactRow.type,
-                    ArtifactRow.readme,
+                self._scoped(
+                    select(
+                        ArtifactRow.seq,
+                        ArtifactRow.id,
+                        ArtifactRow.name,
+                        ArtifactRow.type,
+                        ArtifactRow.readme,
+                    )
+                    .where(ArtifactRow.seq > last)
+                    .order_by(ArtifactRow.seq)
+                    .limit(batch)
                 )
-                .where(ArtifactRow.seq > last)
-                .order_by(ArtifactRow.seq)
-                .limit(batch)
             ).all()
             if not rows:
                 return
@@ -218,6 +238,30 @@ class UserRepository:
     def get_by_name(self, name: str) -> UserRow | None:
         return self.s.scalars(select(UserRow).where(UserRow.name == name)).first()
 
+    def page(self, after_id: int, limit: int) -> list[UserRow]:
+        stmt = select(UserRow).where(UserRow.id > after_id).order_by(UserRow.id).limit(limit)
+        return list(self.s.scalars(stmt))
+
+    def delete(self, row: UserRow) -> None:
+        """The user, their tokens (which stop working at once) and group memberships;
+        their artifacts stay, owned by no one (admins and group members manage them)."""
+        self.s.execute(
+            update(ArtifactRow).where(ArtifactRow.owner_id == row.id).values(owner_id=None)
+        )
+        self.s.execute(delete(TokenRow).where(TokenRow.user_id == row.id))
+        self.s.execute(delete(GroupMemberRow).where(GroupMemberRow.user_id == row.id))
+        self.s.execute(delete(UserRow).where(UserRow.id == row.id))
+
+    def revoke_token(self, token_id: str) -> None:
+        self.s.execute(update(TokenRow).where(TokenRow.id == token_id).values(revoked=True))
+
+    def revoke_tokens(self, user_id: int, *, keep: str | None = None) -> None:
+        """Revoke every token of a user (after a password change), but `keep`."""
+        stmt = update(TokenRow).where(TokenRow.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(TokenRow.id != keep)
+        self.s.execute(stmt.values(revoked=True))
+
     def add(self, row: UserRow) -> None:
         self.s.add(row)
         self.s.flush()
@@ -256,8 +300,17 @@ class UserRepository:
             return None
         return self.s.get(UserRow, token.user_id)
 
-    def revoke_token(self, token_id: str) -> None:
-        self.s.execute(update(TokenRow).where(TokenRow.id == token_id).values(revoked=True))
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit events to list; every field left None matches everything."""
+
+    artifact_id: str | None = None
+    user_name: str | None = None
+    actions: tuple[str, ...] | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    hide_outcome: str | None = None  # leave out events with this outcome ("refused")
 
 
 class AuditRepository:
@@ -266,6 +319,39 @@ class AuditRepository:
 
     def add(self, row: AuditEventRow) -> None:
         self.s.add(row)
+
+    def page(self, wanted: AuditFilter, after_id: int, limit: int) -> list[AuditEventRow]:
+        """Matching events oldest first, strictly after the event `after_id`."""
+        stmt = select(AuditEventRow).where(AuditEventRow.id > after_id)
+        if wanted.artifact_id is not None:
+            stmt = stmt.where(AuditEventRow.artifact_id == wanted.artifact_id)
+        if wanted.user_name is not None:
+            stmt = stmt.where(AuditEventRow.user_name == wanted.user_name)
+        if wanted.actions is not None:
+            stmt = stmt.where(AuditEventRow.action.in_(wanted.actions))
+        if wanted.since is not None:
+            stmt = stmt.where(AuditEventRow.at >= wanted.since)
+        if wanted.until is not None:
+            stmt = stmt.where(AuditEventRow.at < wanted.until)
+        if wanted.hide_outcome is not None:
+            stmt = stmt.where(
+                or_(AuditEventRow.outcome.is_(None), AuditEventRow.outcome != wanted.hide_outcome)
+            )
+        return list(self.s.scalars(stmt.order_by(AuditEventRow.id).limit(limit)))
+
+    def last_decision(self, artifact_id: str, user_name: str) -> AuditEventRow | None:
+        """The newest monitored download of the artifact by the user, if any."""
+        stmt = (
+            select(AuditEventRow)
+            .where(
+                AuditEventRow.artifact_id == artifact_id,
+                AuditEventRow.user_name == user_name,
+                AuditEventRow.outcome.is_not(None),
+            )
+            .order_by(AuditEventRow.id.desc())
+            .limit(1)
+        )
+        return self.s.scalars(stmt).first()
 
     def delete_all(self) -> None:
         self.s.execute(delete(AuditEventRow))

@@ -26,7 +26,7 @@ class BadRequest(RegistryError):
 
 
 class Unauthorized(RegistryError):
-    """Wrong credentials, or the caller may not do this (spec: 401)."""
+    """Wrong credentials, or a reset by a non-admin (the spec says 401 for both)."""
 
     status = 401
     code = "unauthorized"
@@ -37,6 +37,14 @@ class Forbidden(RegistryError):
 
     status = 403
     code = "forbidden"
+
+
+class PermissionDenied(RegistryError):
+    """A valid token whose user may not do this: a missing permission, someone else's
+    artifact, a download a monitor program refused (403, naming what is missing)."""
+
+    status = 403
+    code = "permission_denied"
 
 
 class NotFound(RegistryError):
@@ -113,6 +121,13 @@ class StorageUnavailable(RegistryError):
 
     status = 503
     code = "storage_unavailable"
+
+
+class Busy(RegistryError):
+    """Too much of some bounded work (monitor programs) is running; retry shortly."""
+
+    status = 503
+    code = "busy"
 
 
 class RepoNotFound(NotFound):

@@ -70,8 +70,9 @@ _GH_PAGES = frozenset({
 
 def valid_hub_id(ref: str) -> bool:
     """Whether the Hub would accept `ref` as a repository id."""
+    # fullmatch: `$` alone would also accept the id followed by a newline ("0\n").
     return (
-        bool(_HUB_ID.match(ref))
+        bool(_HUB_ID.fullmatch(ref))
         and "--" not in ref
         and ".." not in ref
         and not ref.lower().endswith(".git")
@@ -81,8 +82,8 @@ def valid_hub_id(ref: str) -> bool:
 def valid_github_repo(ref: str) -> bool:
     owner, _, name = ref.partition("/")
     return (
-        bool(_GH_OWNER.match(owner))
-        and bool(_GH_REPO.match(name))
+        bool(_GH_OWNER.fullmatch(owner))
+        and bool(_GH_REPO.fullmatch(name))
         and name not in {".", ".."}
         and not name.lower().endswith(".git")
     )

@@ -25,6 +25,15 @@ class FileRole(enum.StrEnum):
     DOCS = "docs"
 
 
+class Permission(enum.StrEnum):
+    """What a user may do. `admin` implies the other three."""
+
+    UPLOAD = "upload"
+    SEARCH = "search"
+    DOWNLOAD = "download"
+    ADMIN = "admin"
+
+
 class AuditAction(enum.StrEnum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
@@ -74,6 +83,10 @@ class User:
     id: int
     name: str
     is_admin: bool
+    permissions: frozenset[Permission] = frozenset()
+
+    def can(self, permission: Permission) -> bool:
+        return self.is_admin or permission in self.permissions
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,8 @@ class Credential:
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller of one request.
-
-    `token_id` names the token the request came with; token revocation
-    (DELETE /authenticate, with `TokenRow.revoked`) will need it.
-    """
+    """The authenticated caller of one request, and the token it came with (which
+    DELETE /authenticate revokes)."""
 
     user: User
     token_id: str

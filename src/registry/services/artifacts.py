@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from registry.db.access import GroupRepository
 from registry.db.repositories import (
     ArtifactRepository,
     AuditRepository,
@@ -14,9 +15,11 @@ from registry.db.repositories import (
     to_artifact,
 )
 from registry.db.session import Database
-from registry.domain.errors import NotFound, PayloadTooLarge, Unauthorized
+from registry.domain.errors import PayloadTooLarge, Unauthorized
 from registry.domain.models import Artifact, ArtifactSummary, ArtifactType, User
+from registry.services.access import not_found, require_manager
 from registry.services.blobs import BlobJanitor
+from registry.services.paging import cut, page_size
 from registry.services.users import UserService
 from registry.storage.blobs import BlobStore
 
@@ -49,15 +52,16 @@ class ArtifactService:
         self.clock = clock
         self.janitor = janitor
 
-    def get(self, artifact_type: ArtifactType | None, artifact_id: str) -> Artifact:
+    def get(self, artifact_type: ArtifactType | None, artifact_id: str, viewer: User) -> Artifact:
         with self.db.read() as session:
-            row = ArtifactRepository(session).get(artifact_id)
+            row = ArtifactRepository(session, viewer).get(artifact_id)
             if row is None or (artifact_type is not None and row.type != artifact_type.value):
-                kind = artifact_type.value if artifact_type else "artifact"
-                raise NotFound(f"no {kind} with id {artifact_id}")
+                raise not_found(artifact_id, artifact_type)
             return to_artifact(row)
 
-    def enumerate(self, queries: Sequence[NameQuery], offset: int, limit: int | None) -> Page:
+    def enumerate(
+        self, queries: Sequence[NameQuery], offset: int, limit: int | None, viewer: User
+    ) -> Page:
         """One page of the union of `queries`.
 
         `offset` is an opaque position (the last seen row's sequence number), so
@@ -67,26 +71,20 @@ class ArtifactService:
             raise PayloadTooLarge(
                 f"{len(queries)} queries in one request; send at most {self.max_queries}"
             )
-        size = self.page_size if limit is None else limit
-        if size > self.max_page_size:
-            raise PayloadTooLarge(
-                f"a page of {size} artifacts is too large; ask for at most "
-                f"{self.max_page_size} and follow the offset header"
-            )
+        size = page_size(limit, self.page_size, self.max_page_size, "artifacts")
         with self.db.read() as session:
-            rows = ArtifactRepository(session).page(queries, offset, size + 1)
-        more = len(rows) > size
-        rows = rows[:size]
-        next_offset = str(rows[-1][0]) if more and rows else None
-        return Page(items=[summary for _, summary in rows], next_offset=next_offset)
+            rows = ArtifactRepository(session, viewer).page(queries, offset, size + 1)
+        chosen, next_offset = cut(rows, size, lambda row: row[0])
+        return Page(items=[summary for _, summary in chosen], next_offset=next_offset)
 
-    def delete(self, artifact_type: ArtifactType, artifact_id: str) -> None:
+    def delete(self, artifact_type: ArtifactType, artifact_id: str, caller: User) -> None:
         with self.db.blob_lock():
             with self.db.transaction() as session:
-                repo = ArtifactRepository(session)
+                repo = ArtifactRepository(session, caller)
                 row = repo.get(artifact_id, lock=True)
                 if row is None or row.type != artifact_type.value:
-                    raise NotFound(f"no {artifact_type.value} with id {artifact_id}")
+                    raise not_found(artifact_id, artifact_type)
+                require_manager(session, row, caller, "delete")
                 digests = {f.sha256 for f in row.files} | {row.bundle_sha256}
                 repo.delete(row)
                 session.flush()
@@ -94,14 +92,14 @@ class ArtifactService:
             self.janitor.delete_files(freed)
 
     def reset(self, caller: User) -> None:
-        """Back to the initial state in one step: no artifacts, no blobs, no users but
-        the default admin, whose password returns to the default and whose tokens
-        keep working."""
+        """Back to the initial state in one step: no artifacts, no blobs, no groups, no
+        users but the default admin, who keeps its password and its tokens."""
         if not caller.is_admin:
             raise Unauthorized("only an administrator may reset the registry")
         with self.db.blob_lock():
             with self.db.transaction() as session:
                 ArtifactRepository(session).delete_all()
+                GroupRepository(session).delete_all()
                 AuditRepository(session).delete_all()
                 admin = self.users.ensure_default_admin(session)
                 UserRepository(session).delete_all_except(admin.id)

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from registry.db.session import Database
 from registry.observability.components import HealthReport
 from registry.observability.telemetry import Telemetry
+from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
+from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.download import DownloadService
+from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
 from registry.services.ingest import IngestService
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
+from registry.services.monitors import MonitorService
 from registry.services.rating import RatingService
 from registry.services.search import SearchService
 from registry.services.uploads import UploadService
@@ -40,6 +44,10 @@ class Registry:
     uploads: UploadService
     telemetry: Telemetry
     health: HealthReport
+    accounts: AccountService
+    groups: GroupService
+    audit: AuditService
+    monitors: MonitorService
 
     def close(self) -> None:
         self.telemetry.close()

@@ -2,7 +2,10 @@
 
 Every download path (/download, the Hub-compatible API, the CLI through either) asks
 `DownloadService.authorize` the one question "may this caller download artifact X":
-existence, then the guard (permissions, private artifacts and monitors plug in there).
+existence, then the guard (the `download` permission and the artifact's visibility:
+`services.access.download_guard`), then, for a sensitive model, its monitor program
+(`services.monitors`), which decides each download once (a resumed range reuses the
+decision the transfer started with).
 
 A download is a read, but the audit trail records it and the caller's token use is
 counted. When the caller comes with a credential, both go into one short write
@@ -13,6 +16,7 @@ no DOWNLOAD event is written.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +38,7 @@ from registry.domain.models import (
     Principal,
     User,
 )
+from registry.services.access import download_guard
 from registry.services.audit import record_event
 from registry.services.blobs import read_referenced, require_referenced
 from registry.services.bundles import stream_zip
@@ -90,18 +95,22 @@ def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
     return tuple(roles)
 
 
+class Use(enum.Enum):
+    """What a request does with an artifact it is authorised for."""
+
+    LOOK = "look"  # no bytes: metadata, HEAD, a 304, a probe for a missing file
+    START = "start"  # bytes from the start: a download, audited and decided by a monitor
+    RESUME = "resume"  # a range continuing a transfer: the decision of its start holds
+
+
 class DownloadGuard(Protocol):
     """Decides whether `user` may download `artifact`; raises to refuse.
 
     Raise `NotFound` to hide an artifact the caller may not know of (a private one),
-    `Unauthorized` to refuse one the caller can see. Every download path passes here.
+    `PermissionDenied` to refuse one the caller can see. Every download path passes here.
     """
 
     def __call__(self, session: Session, artifact: ArtifactRow, user: User) -> None: ...
-
-
-def allow_authenticated(session: Session, artifact: ArtifactRow, user: User) -> None:
-    """Today's rule: any authenticated user may download any artifact."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,28 @@ class Permitted:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """The monitor program a sensitive model's downloads must pass, read with the artifact."""
+
+    version: int
+    program: str
+    uploader: str
+
+
+class MonitorGate(Protocol):
+    """Sensitive models (`services.monitors.MonitorService`)."""
+
+    def gate(self, session: Session, artifact: ArtifactRow) -> Gate | None:
+        """The model's current monitor program, or None when it has none."""
+        ...
+
+    def decide(self, found: Permitted, gate: Gate, user: User, use: Use) -> None:
+        """Run (or, resuming, reuse) the monitor's decision; record it; raise
+        `PermissionDenied` when it refuses. Called outside any transaction."""
+        ...
+
+
+@dataclass(frozen=True)
 class Grant:
     """What `authorize` decided: the artifact, and the caller when it was charged here."""
 
@@ -154,13 +185,16 @@ class DownloadService:
         db: Database,
         blobs: BlobStore,
         users: UserService,
-        guard: DownloadGuard = allow_authenticated,
+        *,
+        guard: DownloadGuard = download_guard,
+        monitors: MonitorGate | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.blobs = blobs
         self.users = users
         self.guard = guard
+        self.monitors = monitors
         self.clock = clock
 
     def authorize(
@@ -168,21 +202,24 @@ class DownloadService:
         artifact_id: str,
         who: User | Credential,
         *,
-        record: bool | Callable[[Permitted], bool],
+        use: Use | Callable[[Permitted], Use],
     ) -> Grant:
-        """The one check of "may this caller download artifact X": existence, then the guard.
+        """The one check of "may this caller download artifact X": existence, the guard,
+        then a sensitive model's monitor program.
 
         `who` is a user already authenticated, or a credential whose use is counted
-        here, in the same transaction as the audit event. `record` (or `record(found)`)
-        decides whether a DOWNLOAD is recorded: callers say no for metadata reads, HEAD
-        requests, resumed (ranged) transfers and 304s, so a download is audited once
-        however many requests it takes. A request for something that does not exist
-        still spends a token use (as every request does): its error is raised after
-        the commit.
+        here, in the same transaction as the audit event. `use` (or `use(found)`) says
+        what the request does: a START is a download (audited once, however many
+        requests it takes); LOOK and RESUME are not audited again. A request for
+        something that does not exist still spends a token use (as every request
+        does): its error is raised after the commit. The monitor runs after the commit,
+        outside any transaction: a program may take seconds.
         """
         failure: RegistryError | None = None
         caller: Principal | None = None
         found: Permitted | None = None
+        gate: Gate | None = None
+        chosen = Use.LOOK
         with self.db.transaction() as session:
             if isinstance(who, Credential):
                 caller = self.users.charge(session, who)
@@ -195,15 +232,19 @@ class DownloadService:
                     raise NotFound(f"no artifact with id {artifact_id}")
                 self.guard(session, row, user)
                 found = Permitted.of(row)
-                wanted = record(found) if callable(record) else record
+                chosen = use(found) if callable(use) else use
+                if self.monitors is not None and chosen is not Use.LOOK:
+                    gate = self.monitors.gate(session, row)
             except RegistryError as exc:
                 failure = exc
             else:
-                if wanted:
+                if chosen is Use.START and gate is None:
                     record_event(session, AuditAction.DOWNLOAD, row, user, self.clock())
         if failure is not None:
             raise failure
         assert found is not None
+        if gate is not None and self.monitors is not None:
+            self.monitors.decide(found, gate, user, chosen)
         return Grant(caller, found)
 
     def _serve(
@@ -212,15 +253,15 @@ class DownloadService:
         credential: Credential,
         describe: Callable[[Permitted], T],
         client_has: Callable[[str], bool],
-        record: bool,
+        use: Use,
     ) -> Served[T]:
         chosen: list[T] = []
 
-        def decide(found: Permitted) -> bool:
+        def decide(found: Permitted) -> Use:
             chosen.append(describe(found))  # raises (404 for missing parts) before recording
-            return record and not client_has(chosen[0].etag)
+            return Use.LOOK if client_has(chosen[0].etag) else use
 
-        grant = self.authorize(artifact_id, credential, record=decide)
+        grant = self.authorize(artifact_id, credential, use=decide)
         assert grant.caller is not None
         download = chosen[0]
         return Served(grant.caller, download, client_has(download.etag))
@@ -231,16 +272,16 @@ class DownloadService:
         credential: Credential,
         client_has: Callable[[str], bool],
         *,
-        record: bool = True,
+        use: Use = Use.START,
     ) -> Served[BundleInfo]:
         """The stored bundle; `client_has(etag)` tells whether the client holds it, and
-        `record` is False for a request that continues a transfer (a resumed range)."""
+        `use` what the request does (a HEAD looks, a range from past byte 0 resumes)."""
         return self._serve(
             artifact_id,
             credential,
             lambda a: BundleInfo(a.artifact_id, a.name, a.bundle_sha256, a.bundle_size, a.type),
             client_has,
-            record,
+            use,
         )
 
     def parts(
@@ -249,6 +290,8 @@ class DownloadService:
         parts: tuple[FileRole, ...],
         credential: Credential,
         client_has: Callable[[str], bool],
+        *,
+        use: Use = Use.START,
     ) -> Served[PartsDownload]:
         if not parts:
             raise BadRequest("name at least one part to download")
@@ -265,7 +308,7 @@ class DownloadService:
                 found.artifact_id, found.name, h.hexdigest(), chosen, parts, found.type
             )
 
-        served = self._serve(artifact_id, credential, describe, client_has, True)
+        served = self._serve(artifact_id, credential, describe, client_has, use)
         if not served.not_modified:
             # The zip is streamed after the headers are sent: find a lost blob before.
             require_referenced(self.blobs, {f.sha256 for f in served.download.files})

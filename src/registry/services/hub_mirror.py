@@ -6,7 +6,10 @@ answers to `artifacts/{id}`. Revisions: `main` and the commit the artifact is se
 at (see `hub_views.commit_of`), plus a branch or tag named in the ingest URL.
 
 Every read goes through `DownloadService.authorize`, the same check (and audit trail)
-as /download, so whatever rule decides who may download an artifact applies here too.
+as /download, so whatever rule decides who may download an artifact applies here too:
+the `download` permission, private artifacts (names resolve only among the artifacts
+the caller may see), and a sensitive model's monitor program, which decides each file
+download as the audit records it (once per file, not per range).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from registry.domain.errors import BadRequest, EntryNotFound, RepoNotFound, Revi
 from registry.domain.models import ArtifactFile, ArtifactType, User
 from registry.domain.names import validate_artifact_id
 from registry.services import hub_views
-from registry.services.download import DownloadService, Permitted
+from registry.services.download import DownloadService, Permitted, Use
 from registry.services.hub_views import HubRepo, commit_of
 from registry.sources.resolver import parse_source_url
 
@@ -137,11 +140,9 @@ class HubMirrorService:
     def refs(self, ref: HubRef, user: User) -> dict[str, Any]:
         return hub_views.refs(self._open(ref, user))
 
-    def file(
-        self, ref: HubRef, path: str, user: User, *, record: bool
-    ) -> tuple[HubRepo, ArtifactFile]:
-        """A file to serve. `record` audits the download (a transfer from byte 0)."""
-        repo = self._open(ref, user, record_path=path if record else None)
+    def file(self, ref: HubRef, path: str, user: User, *, use: Use) -> tuple[HubRepo, ArtifactFile]:
+        """A file to serve; `use` says whether the request starts, resumes or only looks."""
+        repo = self._open(ref, user, path=path, use=use)
         found = repo.file(path)
         if found is None:
             raise EntryNotFound(
@@ -154,25 +155,27 @@ class HubMirrorService:
 
     # -- resolution -----------------------------------------------------------
 
-    def _open(self, ref: HubRef, user: User, *, record_path: str | None = None) -> HubRepo:
+    def _open(
+        self, ref: HubRef, user: User, *, path: str | None = None, use: Use = Use.LOOK
+    ) -> HubRepo:
         """The stored repository `ref` names, if `user` may download it.
 
-        With `record_path`, a download of that file is audited, but only when the file
+        For a file `path`, `use` is what the request does with it, but only when the file
         exists: a probe for an optional file (transformers asks for many) is no download.
         """
         with self.db.read() as session:
-            candidate, shown = self._locate(session, ref)
-        audit = record_path is not None and record_path in candidate.paths
-        permitted = self.downloads.authorize(candidate.artifact_id, user, record=audit).artifact
+            candidate, shown = self._locate(session, ref, user)
+        chosen = use if path is not None and path in candidate.paths else Use.LOOK
+        permitted = self.downloads.authorize(candidate.artifact_id, user, use=chosen).artifact
         repo = self._repo(permitted, shown, ref.repo_type)
         if repo.sha != candidate.commit and ref.revision not in _MAIN:
             # Updated between the lookup and now: that commit is gone.
             raise RevisionNotFound(f"{ref.repo_id} is no longer at revision {ref.revision}")
         return repo
 
-    def _locate(self, session: Session, ref: HubRef) -> tuple[_Candidate, str]:
+    def _locate(self, session: Session, ref: HubRef, user: User) -> tuple[_Candidate, str]:
         repo_type, repo_id, revision = ref.repo_type, ref.repo_id, ref.revision
-        repo = ArtifactRepository(session)
+        repo = ArtifactRepository(session, user)
         namespace, _, rest = repo_id.partition("/")
         if namespace == _REGISTRY_NAMESPACE and rest:
             try:

@@ -24,6 +24,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.db.access import GroupRepository
 from registry.db.constraints import UQ_ARTIFACT_SOURCE, broken_unique_constraint
 from registry.db.models import ArtifactFileRow, ArtifactLinkRow, ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository, to_artifact
@@ -32,6 +33,7 @@ from registry.domain.errors import BadRequest, Conflict, NotFound, RegistryError
 from registry.domain.lineage import DeclaredLink
 from registry.domain.models import Artifact, ArtifactType, AuditAction, User
 from registry.domain.names import validate_artifact_name
+from registry.services.access import can_see, private_groups, require_manager
 from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
 from registry.services.bundles import build_bundle
@@ -122,10 +124,16 @@ class IngestService:
     # -- public use cases -------------------------------------------------
 
     def create(
-        self, artifact_type: ArtifactType, url: str, name: str | None, user: User
+        self,
+        artifact_type: ArtifactType,
+        url: str,
+        name: str | None,
+        user: User,
+        groups: tuple[str, ...] = (),
     ) -> Artifact:
+        """Ingest `url`; with `groups`, the artifact is private to them from the start."""
         with self._observed(success=201) as seen:
-            return self._create(artifact_type, url, name, user, seen=seen)
+            return self._create(artifact_type, url, name, user, groups, seen=seen)
 
     def _create(
         self,
@@ -133,13 +141,16 @@ class IngestService:
         url: str,
         name: str | None,
         user: User,
+        groups: tuple[str, ...],
         *,
         seen: _Observed,
     ) -> Artifact:
         ref = parse_source_url(url, artifact_type, self.hf_endpoint)
         seen.source = ref.kind.value
         final_name = validate_artifact_name(name if name is not None else ref.default_name)
-        self._refuse_duplicate(artifact_type, ref, exclude_id=None)
+        with self.db.read() as session:
+            private_groups(session, groups, user)  # a 400 before anything is fetched
+        self._refuse_duplicate(artifact_type, ref, None, user)
         with self._workdir() as workdir:
             prepared = self._prepare(artifact_type, final_name, ref, workdir)
             now = self.clock()
@@ -149,6 +160,7 @@ class IngestService:
                 name=final_name,
                 created_at=now,
                 created_by=user.name,
+                owner_id=user.id,
                 version=1,
             )
             self._fill(row, ref, prepared, now, user)
@@ -156,13 +168,17 @@ class IngestService:
                 with self.db.blob_lock(), self.db.transaction() as session:
                     self._ensure_blobs(session, prepared)
                     ArtifactRepository(session).add(row)
+                    if groups:
+                        GroupRepository(session).set_for_artifact(
+                            row.seq, private_groups(session, groups, user)
+                        )
                     self._store_rating(session, row, prepared, now)
                     record_event(session, AuditAction.CREATE, row, user, now)
                     artifact = to_artifact(row)
             except IntegrityError as exc:
                 if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
                     raise  # any other integrity error is a bug of the registry's
-                raise self._conflict_after(artifact_type, ref) from exc
+                raise self._conflict_after(artifact_type, ref, user) from exc
         seen.size = prepared.manifest.total_size
         return artifact
 
@@ -188,9 +204,10 @@ class IngestService:
         seen: _Observed,
     ) -> Artifact:
         with self.db.read() as session:
-            current = ArtifactRepository(session).get(artifact_id)
+            current = ArtifactRepository(session, user).get(artifact_id)
             if current is None or current.type != artifact_type.value:
                 raise NotFound(f"no {artifact_type.value} artifact with id {artifact_id}")
+            require_manager(session, current, user, "update")
             if current.name != name:
                 raise BadRequest(
                     f"metadata.name {name!r} does not match the stored name {current.name!r}; "
@@ -198,7 +215,7 @@ class IngestService:
                 )
         ref = parse_source_url(url, artifact_type, self.hf_endpoint)
         seen.source = ref.kind.value
-        self._refuse_duplicate(artifact_type, ref, exclude_id=artifact_id)
+        self._refuse_duplicate(artifact_type, ref, artifact_id, user)
         with self._workdir() as workdir:
             prepared = self._prepare(artifact_type, name, ref, workdir)
             now = self.clock()
@@ -225,7 +242,7 @@ class IngestService:
             except IntegrityError as exc:
                 if broken_unique_constraint(exc) != UQ_ARTIFACT_SOURCE:
                     raise  # any other integrity error is a bug of the registry's
-                raise self._conflict_after(artifact_type, ref) from exc
+                raise self._conflict_after(artifact_type, ref, user) from exc
         seen.size = prepared.manifest.total_size
         return artifact
 
@@ -266,23 +283,31 @@ class IngestService:
         return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")
 
     def _refuse_duplicate(
-        self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None
+        self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None, user: User
     ) -> None:
-        with self.db.read() as session:
-            existing = ArtifactRepository(session).id_by_source(artifact_type, ref.key)
-        if existing is not None and existing != exclude_id:
-            raise _exists(artifact_type, existing, ref.url)
+        existing = self._existing(artifact_type, ref, user)
+        if existing is not None and existing[0] != exclude_id:
+            raise _exists(artifact_type, ref.url, *existing)
 
-    def _conflict_after(self, artifact_type: ArtifactType, ref: SourceRef) -> Conflict:
+    def _conflict_after(self, artifact_type: ArtifactType, ref: SourceRef, user: User) -> Conflict:
         """An insert lost a race on (type, source): name the artifact that won."""
-        with self.db.read() as session:
-            existing = ArtifactRepository(session).id_by_source(artifact_type, ref.key)
+        existing = self._existing(artifact_type, ref, user)
         if existing is None:
             return Conflict(
                 f"{ref.url} was ingested as {artifact_type.value} by a concurrent request and "
                 "deleted again since; send the request again"
             )
-        return _exists(artifact_type, existing, ref.url)
+        return _exists(artifact_type, ref.url, *existing)
+
+    def _existing(
+        self, artifact_type: ArtifactType, ref: SourceRef, user: User
+    ) -> tuple[str, bool] | None:
+        """(id, whether `user` may see it) of the artifact ingested from `ref` already."""
+        with self.db.read() as session:
+            repo = ArtifactRepository(session)
+            existing = repo.id_by_source(artifact_type, ref.key)
+            row = repo.get(existing) if existing is not None else None
+            return None if row is None else (row.id, can_see(session, row, user))
 
     def _prepare(
         self, artifact_type: ArtifactType, name: str, ref: SourceRef, workdir: Path
@@ -361,7 +386,12 @@ class IngestService:
             )
 
 
-def _exists(artifact_type: ArtifactType, existing_id: str, url: str) -> Conflict:
+def _exists(artifact_type: ArtifactType, url: str, existing_id: str, visible: bool) -> Conflict:
+    if not visible:  # a private artifact's id is not given away
+        return Conflict(
+            f"{url} is in the registry already as a {artifact_type.value} private to groups "
+            "you are not in; ask its uploader or an administrator for access"
+        )
     return Conflict(
         f"artifact exists already: {url} is in the registry as {artifact_type.value} "
         f"{existing_id}; update it with PUT /artifacts/{artifact_type.value}/{existing_id}",

@@ -8,7 +8,7 @@ from typing import Protocol
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
-from registry.domain.models import ArtifactType
+from registry.domain.models import ArtifactType, User
 from registry.rating.compatibility import Verdict, decide
 from registry.rating.licenses import classify, declared
 from registry.sources.base import SourceKind
@@ -36,7 +36,7 @@ class LicenseCheckService:
         self.github = github
         self.hf_endpoint = hf_endpoint
 
-    def check(self, artifact_id: str, github_url: str) -> Verdict:
+    def check(self, artifact_id: str, github_url: str, viewer: User) -> Verdict:
         wrong = BadRequest(
             f"github_url must name a GitHub repository, e.g. https://github.com/owner/repo; "
             f"got {github_url!r}"
@@ -48,7 +48,7 @@ class LicenseCheckService:
         if ref.kind is not SourceKind.GITHUB or ref.repo_id is None:
             raise wrong
         with self.db.read() as session:
-            row = ArtifactRepository(session).get(artifact_id)
+            row = ArtifactRepository(session, viewer).get(artifact_id)
             if row is None or row.type != ArtifactType.MODEL.value:
                 raise NotFound(f"no model with id {artifact_id}")
             model_license = declared(

@@ -194,7 +194,7 @@ class RatingService:
             if cached is not None:
                 return cached
             with self.db.read() as session:
-                row = ArtifactRepository(session).get(artifact_id)
+                row = ArtifactRepository(session, user).get(artifact_id)
                 if row is None:
                     raise NotFound(f"no model with id {artifact_id}")
                 version = row.version
@@ -222,7 +222,7 @@ class RatingService:
     def _stored(self, artifact_id: str, user: User, record: bool = True) -> dict[str, Any] | None:
         """The stored rating if it matches the artifact's version; records RATE."""
         with self.db.transaction() as session:
-            row = ArtifactRepository(session).get(artifact_id)
+            row = ArtifactRepository(session, user).get(artifact_id)
             if row is None or row.type != ArtifactType.MODEL.value:
                 raise NotFound(f"no model with id {artifact_id}")
             if record:

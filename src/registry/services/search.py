@@ -15,7 +15,7 @@ import re2
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
-from registry.domain.models import ArtifactSummary
+from registry.domain.models import ArtifactSummary, User
 
 _MAX_PROGRAM_MEMORY = 64 << 20
 
@@ -54,23 +54,24 @@ class SearchService:
         self.max_pattern_length = max_pattern_length
         self.clock = clock
 
-    def by_name(self, name: str) -> list[ArtifactSummary]:
+    def by_name(self, name: str, viewer: User) -> list[ArtifactSummary]:
         if not name:
             raise BadRequest("name must be a non-empty string")
         with self.db.read() as session:
-            found = ArtifactRepository(session).by_name(name)
+            found = ArtifactRepository(session, viewer).by_name(name)
         if not found:
             raise NotFound(f"no artifact is named {name!r}")
         return found
 
-    def by_regex(self, pattern: str) -> list[ArtifactSummary]:
-        """Artifacts whose name or README contains a match (case-sensitive)."""
+    def by_regex(self, pattern: str, viewer: User) -> list[ArtifactSummary]:
+        """Artifacts `viewer` may see whose name or README contains a match
+        (case-sensitive); a private artifact's README is not searched for outsiders."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
         deadline = self.clock() + self.budget_seconds
         found: list[ArtifactSummary] = []
         scanned = 0
         with self.db.read() as session:
-            for summary, readme in ArtifactRepository(session).iter_search_texts():
+            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts():
                 scanned += 1
                 if compiled.search(summary.name) or (readme and compiled.search(readme)):
                     found.append(summary)

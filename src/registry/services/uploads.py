@@ -25,7 +25,12 @@ class UploadService:
         self.max_bytes = max_bytes
 
     def create(
-        self, artifact_type: ArtifactType, name: str | None, body: IO[bytes], user: User
+        self,
+        artifact_type: ArtifactType,
+        name: str | None,
+        body: IO[bytes],
+        user: User,
+        groups: tuple[str, ...] = (),
     ) -> Artifact:
         """Stage `body` (a zip) under its sha256, then ingest it as `name`."""
         if not name:
@@ -37,7 +42,7 @@ class UploadService:
             archive = staged_path(self.staging, digest)
             os.replace(partial, archive)
             try:
-                return self.ingest.create(artifact_type, UPLOAD_PREFIX + digest, name, user)
+                return self.ingest.create(artifact_type, UPLOAD_PREFIX + digest, name, user, groups)
             finally:
                 archive.unlink(missing_ok=True)
         finally:

@@ -1,4 +1,7 @@
-"""Users, passwords and access tokens."""
+"""Users, passwords and access tokens: signing in, counting and revoking tokens.
+
+Administration of users (the /users API) is `registry.services.accounts`.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,26 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.auth import tokens
-from registry.auth.passwords import hash_password, verify_password
+from registry.auth import permissions, tokens
+from registry.auth.passwords import hash_password, password_problem, verify_password
 from registry.db.constraints import UQ_USER_NAME, broken_unique_constraint
 from registry.db.models import TokenRow, UserRow
 from registry.db.repositories import UserRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
-from registry.domain.models import Credential, Principal, User
+from registry.domain.models import Credential, Permission, Principal, User
 
 # Clients in the wild send the spec's default password with this other ending.
 _DEFAULT_PASSWORD_VARIANT = ("DROP TABLE artifacts;", "DROP TABLE packages;")
 
 
-def _user(row: UserRow) -> User:
-    return User(id=row.id, name=row.name, is_admin=row.is_admin)
+def to_user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        is_admin=row.is_admin,
+        permissions=permissions.decode(row.permissions, row.is_admin),
+    )
 
 
 class UserService:
@@ -49,7 +57,10 @@ class UserService:
         self._dummy_hash: str | None = None
 
     def ensure_default_admin(self, session: Session) -> UserRow:
-        """Create the default admin, or give it back its default password and rights."""
+        """Create the default admin with the published password when it is absent.
+
+        An existing one keeps its password: once an administrator has changed it, no
+        restart or reset brings back the password anyone who read the spec knows."""
         repo = UserRepository(session)
         row = repo.get_by_name(self.admin_name)
         if row is None:
@@ -57,12 +68,10 @@ class UserService:
                 name=self.admin_name,
                 password_hash=hash_password(self.admin_password, self.bcrypt_rounds),
                 is_admin=True,
+                permissions=permissions.encode(Permission),
                 created_at=self.clock(),
             )
             repo.add(row)
-            return row
-        if not verify_password(self.admin_password, row.password_hash):
-            row.password_hash = hash_password(self.admin_password, self.bcrypt_rounds)
         row.is_admin = True
         return row
 
@@ -75,21 +84,40 @@ class UserService:
                 raise
             # another worker seeded it at the same moment
 
-    def create_user(self, name: str, password: str, is_admin: bool) -> User:
-        if not name or len(name) > 255:
-            raise BadRequest("user name must be 1 to 255 characters")
-        if len(password) < 8:
-            raise BadRequest("password must be at least 8 characters")
+    def check_password(self, name: str, password: str) -> None:
+        """400 when `password` fails the strength rule (README) for user `name`. The
+        published default admin password passes it (it is long and uncommon)."""
+        problem = password_problem(name, password)
+        if problem is not None:
+            raise BadRequest(problem)
+
+    def hash(self, password: str) -> str:
+        return hash_password(password, self.bcrypt_rounds)
+
+    def create_user(
+        self,
+        name: str,
+        password: str,
+        is_admin: bool,
+        granted: frozenset[Permission] = permissions.EVERYDAY,
+    ) -> User:
+        if not name or len(name) > 255 or name != name.strip() or not name.isprintable():
+            raise BadRequest(
+                "user name must be 1 to 255 printable characters without surrounding spaces"
+            )
+        self.check_password(name, password)
+        admin = is_admin or Permission.ADMIN in granted
         try:
             with self.db.transaction() as session:
                 row = UserRow(
                     name=name,
-                    password_hash=hash_password(password, self.bcrypt_rounds),
-                    is_admin=is_admin,
+                    password_hash=self.hash(password),
+                    is_admin=admin,
+                    permissions=permissions.encode(Permission if admin else granted),
                     created_at=self.clock(),
                 )
                 UserRepository(session).add(row)
-                return _user(row)
+                return to_user(row)
         except IntegrityError as exc:
             if broken_unique_constraint(exc) != UQ_USER_NAME:
                 raise
@@ -147,7 +175,7 @@ class UserService:
         The cookie holds only this id (signed with SECRET_KEY); the token row says
         whether the session still stands (expiry, revocation at sign-out)."""
         value = self.authenticate(name, password)
-        token_id = tokens.decode(self.jwt_secret, value)
+        token_id = tokens.decode(self.jwt_secret, value, self.clock())
         if token_id is None:  # pragma: no cover - we have just issued it
             raise Unauthorized("the session could not be opened")
         return token_id
@@ -157,7 +185,7 @@ class UserService:
         refreshes itself would spend a token's uses)."""
         with self.db.read() as session:
             row = UserRepository(session).standing_token(token_id, self.clock())
-            return None if row is None else _user(row)
+            return None if row is None else to_user(row)
 
     def close_session(self, token_id: str) -> None:
         with self.db.transaction() as session:
@@ -169,7 +197,7 @@ class UserService:
         Its use is counted by `charge`, inside the one write transaction of the request."""
         if not header_value:
             raise Forbidden("missing X-Authorization header; get a token from PUT /authenticate")
-        token_id = tokens.decode(self.jwt_secret, header_value)
+        token_id = tokens.decode(self.jwt_secret, header_value, self.clock())
         if token_id is None:
             raise Forbidden("the X-Authorization token is invalid or expired")
         return Credential(token_id)
@@ -184,10 +212,15 @@ class UserService:
                 "the X-Authorization token is expired, revoked or used up; "
                 "get a new one from PUT /authenticate"
             )
-        return Principal(user=_user(row), token_id=credential.token_id)
+        return Principal(user=to_user(row), token_id=credential.token_id)
 
     def principal(self, header_value: str | None) -> Principal:
         """The caller behind an X-Authorization header, counting one use of the token."""
         credential = self.credential(header_value)
         with self.db.transaction() as session:
             return self.charge(session, credential)
+
+    def revoke(self, caller: Principal) -> None:
+        """DELETE /authenticate: the token the request came with stops working."""
+        with self.db.transaction() as session:
+            UserRepository(session).revoke_token(caller.token_id)

@@ -54,6 +54,11 @@ class BlobStore(Protocol):
     def delete(self, digest: str) -> None:
         """Remove a blob; removing an absent blob is not an error."""
 
+    def local_path(self, digest: str) -> Path | None:
+        """The blob as a file on this host, when the backend keeps it in one (a program
+        can then be shown it without a copy); None for remote backends."""
+        ...
+
     def iter_blobs(self) -> Iterator[tuple[str, datetime]]:
         """Every stored digest with its last-modified time (for garbage collection)."""
         ...

@@ -46,6 +46,10 @@ class LocalBlobStore:
             tmp.unlink(missing_ok=True)
             raise
 
+    def local_path(self, digest: str) -> Path | None:
+        path = self._path(digest)
+        return path if path.is_file() else None
+
     def exists(self, digest: str) -> bool:
         return self._path(digest).is_file()
 

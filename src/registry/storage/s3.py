@@ -68,6 +68,9 @@ class S3BlobStore:
         except (ClientError, BotoCoreError) as exc:
             raise self._fail(exc, digest) from exc
 
+    def local_path(self, digest: str) -> Path | None:
+        return None  # objects live in the bucket; readers stream them
+
     def exists(self, digest: str) -> bool:
         try:
             self.size(digest)

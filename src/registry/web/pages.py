@@ -20,6 +20,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry.api.access import page
 from registry.api.common import registry
 from registry.api.system import logs_url
 from registry.db.repositories import NameQuery
@@ -28,6 +29,7 @@ from registry.domain.names import validate_artifact_id
 from registry.observability.dashboard import pipeline_panels, request_panels
 from registry.observability.figures import Window, window_minutes
 from registry.observability.logstore import LEVELS, LogQuery
+from registry.services.download import Use
 from registry.web.auth import (
     admin_data,
     admin_page,
@@ -76,12 +78,14 @@ def _page_error(exc: RegistryError) -> tuple[str | Response, int]:
 
 
 @bp.get("/signin")
+@page("anyone (the sign-in form)")
 def signin() -> str:
     target = safe_next(request.args.get("next"), url_for("web.dashboard"))
     return render_template("signin.html", next=target, error=None)
 
 
 @bp.post("/signin")
+@page("anyone (the sign-in form)")
 def signin_submit() -> BaseResponse | tuple[str, int]:
     target = safe_next(request.form.get("next"), url_for("web.dashboard"))
     name = request.form.get("username", "")
@@ -94,12 +98,14 @@ def signin_submit() -> BaseResponse | tuple[str, int]:
 
 
 @bp.post("/signout")
+@page("the signed-in user")
 def signout() -> BaseResponse:
     sign_out()
     return redirect_to(url_for("web.signin"))
 
 
 @bp.get("/dashboard")
+@page("a signed-in administrator")
 @admin_page
 def dashboard() -> str:
     user = current_user()
@@ -121,6 +127,7 @@ def _minutes() -> int:
 
 
 @bp.get("/dashboard/data")
+@page("a signed-in administrator")
 @admin_data
 def dashboard_data() -> Response:
     """Everything the dashboard's panels show, for the window (default: the last hour)."""
@@ -143,6 +150,7 @@ def dashboard_data() -> Response:
 
 
 @bp.get("/dashboard/logs")
+@page("a signed-in administrator")
 @admin_data
 def dashboard_logs() -> Response:
     """Recent log lines of every worker, newest first, filtered (all optional): level
@@ -168,17 +176,21 @@ def dashboard_logs() -> Response:
 
 
 @bp.get("/dashboard/artifacts")
+@page("a signed-in administrator")
 @admin_data
 def dashboard_artifacts() -> Response:
     """Artifacts to pick for the workload runner (the first page of the listing)."""
     service = registry().artifacts
-    page = service.enumerate([NameQuery(name="*")], 0, min(200, service.max_page_size))
+    user = current_user()
+    assert user is not None  # admin_data
+    page = service.enumerate([NameQuery(name="*")], 0, min(200, service.max_page_size), user)
     return jsonify(
         {"artifacts": [{"id": a.id, "name": a.name, "type": a.type.value} for a in page.items]}
     )
 
 
 @bp.post("/dashboard/workload")
+@page("a signed-in administrator")
 @admin_data
 def dashboard_workload() -> Response:
     """Run the workload: {"artifact_id", "clients"} -> throughput and latencies."""
@@ -193,7 +205,7 @@ def dashboard_workload() -> Response:
     artifact_id = validate_artifact_id(str(body.get("artifact_id", "")))
     user = current_user()
     assert user is not None  # admin_data
-    reg.downloads.authorize(artifact_id, user, record=False)  # 404 before any work
+    reg.downloads.authorize(artifact_id, user, use=Use.LOOK)  # 404 before any work
     with reg.db.try_lock(WORKLOAD_LOCK) as mine:
         if not mine:
             raise Conflict("a workload is running already; wait for its result")

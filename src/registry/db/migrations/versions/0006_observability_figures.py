@@ -6,7 +6,7 @@ recent log lines for the dashboard. Both are pruned by the registry itself. With
 REDIS_URL set, Redis holds the same figures and these tables stay empty.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-08 09:12:40.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -73,6 +73,22 @@ def test_digests_are_validated_before_touching_storage(store: BlobStore, tmp_pat
         store.exists("ABC")
 
 
+def test_local_clear_removes_blobs_and_nothing_else(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.clear()  # a store that never held a blob has nothing to clear
+    digest, path = _blob(tmp_path, b"stored")
+    store.put_file(digest, path)
+    (tmp_path / "blobs" / "ab").write_text("a file with a blob folder's name")
+    (tmp_path / "blobs" / "lost+found").mkdir()
+    store.clear()
+    assert not store.exists(digest)
+    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [
+        ".incoming",
+        "ab",
+        "lost+found",
+    ]
+
+
 def test_local_store_never_shows_partial_blobs(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "blobs")
     digest, path = _blob(tmp_path, b"x" * 1000)

@@ -176,3 +176,21 @@ def test_type_that_contradicts_the_url_is_400(api: Api) -> None:
     )
     assert resp.status_code == 400
     assert "as type 'model'" in resp.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "stored", "role"),
+    [
+        # The host names the file in Content-Disposition; the URL's last segment does not.
+        ("/files/fetch/7f3a", "tiny-model.safetensors", "weights"),
+        ("/files/fetch/up", "escape.bin", "weights"),
+        # No header: the URL's last path segment, without the query.
+        ("/files/weights.bin?v=3", "weights.bin", "weights"),
+    ],
+)
+def test_a_plain_download_is_stored_under_the_name_its_host_gives(
+    api: Api, registry: Registry, upstream: FakeUpstream, path: str, stored: str, role: str
+) -> None:
+    art = api.ingest("model", upstream.files_url + path)
+    files = registry.artifacts.get(None, art["metadata"]["id"]).files
+    assert [(f.path, f.role.value) for f in files] == [(stored, role)]

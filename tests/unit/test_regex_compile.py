@@ -24,10 +24,10 @@ def test_patterns_re2_cannot_compile_give_a_reason(pattern: str) -> None:
 
 
 def test_empty_and_overlong_patterns_are_refused() -> None:
-    with pytest.raises(BadRequest, match="^regex must be a non-empty string$"):
+    with pytest.raises(BadRequest, match=r"^regex must be a non-empty string$"):
         compile_pattern("", 10)
     assert compile_pattern("a" * 10, 10).search("a" * 10)
-    with pytest.raises(BadRequest, match="^regex is longer than 10 characters$"):
+    with pytest.raises(BadRequest, match=r"^regex is longer than 10 characters$"):
         compile_pattern("a" * 11, 10)
 
 

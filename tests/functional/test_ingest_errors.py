@@ -194,3 +194,45 @@ def test_a_plain_download_is_stored_under_the_name_its_host_gives(
     art = api.ingest("model", upstream.files_url + path)
     files = registry.artifacts.get(None, art["metadata"]["id"]).files
     assert [(f.path, f.role.value) for f in files] == [(stored, role)]
+
+
+def _redirects(upstream: FakeUpstream, hops: int, target: str) -> str:
+    """A URL that redirects `hops` times before reaching `target`."""
+    url = target
+    for _ in range(hops):
+        url = f"{upstream.files_url}/redirect-to?{urlencode({'url': url})}"
+    return url
+
+
+def test_redirects_are_followed_to_the_file_up_to_a_limit(
+    api: Api, registry: Registry, upstream: FakeUpstream
+) -> None:
+    # Five hops (one of them relative) are followed; the file keeps its own name.
+    final = f"{upstream.files_url}/files/weights.bin"
+    url = _redirects(upstream, 4, f"{upstream.files_url}/redirect-to?url=/files/weights.bin")
+    art = api.ingest("model", url)
+    assert [f.path for f in registry.artifacts.get(None, art["metadata"]["id"]).files] == [
+        "weights.bin"
+    ]
+    too_many = api.call("POST", "/artifact/model", json={"url": _redirects(upstream, 6, final)})
+    assert too_many.status_code == 502
+    assert "redirects more than 5 times" in too_many.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("target", "status", "says"),
+    [
+        ("ftp://files.example/model.bin", 502, "redirects to a non-http(s) location"),
+        ("/status/410", 404, "does not exist upstream (410)"),
+        ("/status/403", 502, "answered 403"),
+        ("/status/400", 502, "answered 400"),
+    ],
+)
+def test_what_a_plain_host_answers_is_named(
+    api: Api, registry: Registry, upstream: FakeUpstream, target: str, status: int, says: str
+) -> None:
+    url = target if "://" in target else upstream.files_url + target
+    resp = api.call("POST", "/artifact/model", json={"url": _redirects(upstream, 1, url)})
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert says in resp.get_json()["message"]
+    _nothing_stored(api, registry)

@@ -109,8 +109,17 @@ def test_parts_download_only_the_chosen_roles(api: Api) -> None:
 def test_part_errors(api: Api) -> None:
     art = api.ingest("code", GH_BERT)
     path = api.download_path(art)
-    assert api.call("GET", path + "?part=secrets").status_code == 400
-    assert api.call("GET", path + "?part=weights").status_code == 404
+    unknown = api.call("GET", path + "?part=secrets")
+    assert unknown.status_code == 400
+    assert unknown.get_json()["message"] == (
+        "unknown part 'secrets'; choose among weights, config, tokenizer, code, data, docs"
+    )
+    absent = api.call("GET", path + "?part=weights,data")
+    assert absent.status_code == 404
+    ident = art["metadata"]["id"]
+    assert absent.get_json()["message"] == (
+        f"artifact {ident} has no files in the part(s) weights, data"
+    )
 
 
 def test_download_needs_a_token_and_an_existing_id(api: Api) -> None:

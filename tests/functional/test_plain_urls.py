@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from urllib.parse import urlencode
 
 import pytest
@@ -53,6 +55,10 @@ def test_a_zip_becomes_its_files_with_their_roles_and_its_readme(
         ("config.json", "config"),
         ("model.safetensors", "weights"),
     ]
+    with zipfile.ZipFile(io.BytesIO(api.call("GET", api.download_path(art)).get_data())) as zf:
+        assert [(f.path, f.size) for f in files] == [
+            (i.filename, len(zf.read(i))) for i in zf.infolist()
+        ]
     found = api.call("POST", "/artifact/byRegEx", json={"regex": "Shipped as a zip"})
     assert found.get_json() == [art["metadata"]]
 

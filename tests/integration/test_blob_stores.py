@@ -41,6 +41,7 @@ def test_put_read_size_exists(store: BlobStore, tmp_path: Path) -> None:
     assert b"".join(store.read(digest)) == data
     assert b"".join(store.read(digest, 100, 199)) == data[100:200]
     assert b"".join(store.read(digest, len(data) - 3)) == data[-3:]
+    assert b"".join(store.read(digest, 5, 5)) == data[5:6]  # one byte
 
 
 def test_missing_blobs_raise_file_not_found(store: BlobStore) -> None:
@@ -71,6 +72,18 @@ def test_digests_are_validated_before_touching_storage(store: BlobStore, tmp_pat
         store.put_file("../../etc/passwd", tmp_path)
     with pytest.raises(ValueError, match="sha256"):
         store.exists("ABC")
+
+
+def test_local_listing_holds_only_blobs(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    digest, path = _blob(tmp_path, b"listed")
+    store.put_file(digest, path)
+    folder = tmp_path / "blobs" / digest[:2] / digest[2:4]
+    (folder / "partial.tmp").write_text("not a blob")
+    (folder / ("0" * 64)).mkdir()  # a folder with a blob's name is no blob either
+    [(listed, modified)] = list(store.iter_blobs())
+    assert listed == digest
+    assert modified.tzinfo is not None
 
 
 def test_local_clear_removes_blobs_and_nothing_else(tmp_path: Path) -> None:

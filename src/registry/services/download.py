@@ -30,7 +30,6 @@ T = TypeVar("T", "BundleInfo", "PartsDownload")
 
 @dataclass(frozen=True)
 class BundleInfo:
-    artifact_id: str
     name: str
     sha256: str
     size: int
@@ -42,7 +41,6 @@ class BundleInfo:
 
 @dataclass(frozen=True)
 class PartsDownload:
-    artifact_id: str
     name: str
     etag: str
     files: tuple[ArtifactFile, ...]
@@ -129,7 +127,7 @@ class DownloadService:
         return self._serve(
             artifact_id,
             credential,
-            lambda row: BundleInfo(row.id, row.name, row.bundle_sha256, row.bundle_size),
+            lambda row: BundleInfo(row.name, row.bundle_sha256, row.bundle_size),
             client_has,
         )
 
@@ -151,7 +149,7 @@ class DownloadService:
             h = hashlib.sha256()
             for f in sorted(chosen, key=lambda f: f.path):
                 h.update(f"{f.path}\0{f.sha256}\n".encode())
-            return PartsDownload(row.id, row.name, h.hexdigest(), chosen, parts)
+            return PartsDownload(row.name, h.hexdigest(), chosen, parts)
 
         served = self._serve(artifact_id, credential, describe, client_has)
         if not served.not_modified:

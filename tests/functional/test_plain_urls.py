@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import zipfile
 from urllib.parse import urlencode
 
@@ -103,4 +104,23 @@ def test_what_a_plain_host_answers_is_named(
     assert resp.status_code == status, resp.get_data(as_text=True)
     assert says in resp.get_json()["message"]
     assert api.enumerate([{"name": "*"}]).get_json() == []
+    assert list(registry.blobs.iter_blobs()) == []
+
+
+def test_a_host_that_does_not_resolve_is_a_404_naming_it(
+    api: Api, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: object, **kwargs: object) -> object:
+        if host == "no-such-host.invalid":  # as a resolver answers NXDOMAIN
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    resp = api.call("POST", "/artifact/model", json={"url": "http://no-such-host.invalid/m.bin"})
+    assert resp.status_code == 404
+    assert resp.get_json()["message"] == (
+        "the host 'no-such-host.invalid' of the url cannot be resolved"
+    )
     assert list(registry.blobs.iter_blobs()) == []

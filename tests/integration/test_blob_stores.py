@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,22 @@ def test_digests_are_validated_before_touching_storage(store: BlobStore, tmp_pat
         store.put_file("../../etc/passwd", tmp_path)
     with pytest.raises(ValueError, match="sha256"):
         store.exists("ABC")
+
+
+def test_local_store_copies_when_it_cannot_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(18, "Invalid cross-device link")  # the work folder on another disk
+
+    monkeypatch.setattr(os, "link", no_link)
+    store = LocalBlobStore(tmp_path / "blobs")
+    digest, path = _blob(tmp_path, b"copied byte by byte" * 1000)
+    store.put_file(digest, path)
+    assert b"".join(store.read(digest)) == path.read_bytes()
+    assert list((tmp_path / "blobs" / ".incoming").iterdir()) == []
+    store.put_file(digest, path)  # again: already there, nothing to do
+    assert [d for d, _ in store.iter_blobs()] == [digest]
 
 
 def test_local_listing_holds_only_blobs(tmp_path: Path) -> None:

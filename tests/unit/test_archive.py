@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.domain.errors import PayloadTooLarge
+from registry.domain.errors import BadRequest, PayloadTooLarge
 from registry.domain.models import ArtifactType
 from registry.sources.archive import extract_zip
 
@@ -74,3 +74,12 @@ def test_the_byte_budget_counts_every_chunk_of_every_entry(tmp_path: Path) -> No
         extract_zip(archive, tmp_path / "one-short", ArtifactType.MODEL, max_bytes=exact - 1)
     with pytest.raises(PayloadTooLarge):
         extract_zip(archive, tmp_path / "in-the-big-one", ArtifactType.MODEL, max_bytes=MIB + 1)
+
+
+def test_an_archive_naming_one_path_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "twice.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("model.bin", b"first")
+        zf.writestr("./model.bin", b"second, under the same path")
+    with pytest.raises(BadRequest, match=r"holds 'model\.bin' twice"):
+        extract_zip(path, tmp_path / "out", ArtifactType.MODEL, max_bytes=MIB)

@@ -135,6 +135,15 @@ def _downloads() -> list[FakeDownload]:
             content_type="application/octet-stream",
             fault=FAULT_WEB_PAGE,
         ),
+        # A download link whose path says nothing: only Content-Disposition names the file.
+        FakeDownload(
+            "/files/fetch/7f3a",
+            size=4096,
+            seed="files/fetch",
+            filename="tiny-model.safetensors",
+        ),
+        # A hostile host: the name it gives climbs out of the folder; only its last part counts.
+        FakeDownload("/files/fetch/up", size=64, seed="files/up", filename="..\\../escape.bin"),
         FakeDownload("/files/error", content=b"", fault=FAULT_SERVER_ERROR),
         FakeDownload("/files/notfound", content=b"", fault=FAULT_NOT_FOUND),
     ]

@@ -3,7 +3,8 @@
 Serves ``GET``/``HEAD`` with Content-Length, Content-Type, ETag, Last-Modified, single ``Range``
 (206/416) and, for entries with a ``filename``, ``Content-Disposition: attachment``.
 Faults: ``server-error`` answers 500, ``not-found`` answers 404 (as does any unknown path).
-``/redirect-to?url=...`` answers 302 to that URL, as a file host behind a CDN would.
+``/redirect-to?url=...`` answers 302 to that URL, as a file host behind a CDN would;
+``/status/<code>`` answers that status.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class FilesApp(FakeApp):
     def handle(self, request: Request, segments: list[str]) -> Response:
         if segments == ["redirect-to"] and "url" in request.args:
             return Response("", status=302, headers={"Location": request.args["url"]})
+        if len(segments) == 2 and segments[0] == "status" and segments[1].isdigit():
+            return Response(f"status {segments[1]}\n", status=int(segments[1]))
         entry = self.catalog.download("/" + "/".join(segments))
         if entry is None or entry.fault == FAULT_NOT_FOUND:
             return Response("Not Found\n", status=404, content_type="text/plain")

@@ -408,7 +408,11 @@ def _hostile(name: str, entry: ZipEntry, what: str) -> FakeGitHubRepo:
     return FakeGitHubRepo(
         owner="fault",
         name=name,
-        files=[text_file("README.md", f"# {name}\n"), text_file("src/ok.py", "X = 1\n")],
+        files=[
+            text_file("README.md", f"# {name}\n"),
+            text_file("src/ok.py", "X = 1\n"),
+            text_file("src/pkg/deep/mod.py", "Y = 2\n"),  # folders three levels down
+        ],
         raw_zip_entries=[entry],
         license_spdx="MIT",
         description=f"Its zipball {what}",

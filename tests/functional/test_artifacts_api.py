@@ -46,7 +46,11 @@ def test_get_returns_the_same_envelope_and_checks_the_type(api: Api) -> None:
     assert got.get_json() == art
     assert api.call("GET", f"/artifacts/model/{ident}").status_code == 404
     assert api.call("GET", "/artifacts/dataset/1234567890").status_code == 404
-    assert api.call("GET", "/artifacts/dataset/bad%20id").status_code == 400
+    bad = api.call("GET", "/artifacts/dataset/bad%20id")
+    assert bad.status_code == 400
+    assert bad.get_json()["message"] == (
+        "artifact id must match ^[a-zA-Z0-9-]+$ (at most 64 characters)"
+    )
     assert api.call("GET", f"/artifacts/weights/{ident}").status_code == 400
 
 

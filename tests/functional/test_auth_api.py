@@ -146,3 +146,11 @@ def test_tokens_expire(api: Api, registry: Registry) -> None:
     assert api.enumerate([{"name": "*"}]).status_code == 200
     registry.users.clock = lambda: datetime.now(UTC) + timedelta(hours=11)
     assert api.enumerate([{"name": "*"}]).status_code == 403
+
+
+def test_a_token_echoed_back_as_the_json_string_it_came_in_works(api: Api) -> None:
+    # What `TOKEN=$(curl -X PUT .../authenticate ...)` holds: the JSON string, quotes included.
+    raw = api.login(ADMIN["name"], ADMIN["password"]).get_data(as_text=True).strip()
+    assert raw.startswith('"bearer ')
+    resp = Api(api.client, raw).enumerate([{"name": "*"}])
+    assert resp.status_code == 200 and resp.get_json() == []

@@ -88,9 +88,17 @@ def test_etag_if_none_match_and_ranges(api: Api) -> None:
 def test_parts_download_only_the_chosen_roles(api: Api) -> None:
     art = api.ingest("model", BERT)
     path = api.download_path(art)
+    whole = _zip(api.call("GET", path).get_data())
     weights = api.call("GET", path + "?part=weights")
     assert weights.status_code == 200
     assert _zip(weights.get_data()).namelist() == ["model.safetensors"]
+    part = _zip(weights.get_data())
+    assert part.read("model.safetensors") == whole.read("model.safetensors")
+    # Empty pieces of a comma-separated list are skipped, not the end of the list.
+    spaced = _zip(api.call("GET", path + "?part=config,,tokenizer").get_data())
+    assert "config.json" in spaced.namelist() and "vocab.txt" in spaced.namelist()
+    for name in spaced.namelist():
+        assert spaced.read(name) == whole.read(name)
     cfg_tok = api.call("GET", path + "?part=config&part=tokenizer")
     names = set(_zip(cfg_tok.get_data()).namelist())
     assert {"config.json", "tokenizer.json", "vocab.txt"} <= names
@@ -109,15 +117,26 @@ def test_parts_download_only_the_chosen_roles(api: Api) -> None:
 def test_part_errors(api: Api) -> None:
     art = api.ingest("code", GH_BERT)
     path = api.download_path(art)
-    assert api.call("GET", path + "?part=secrets").status_code == 400
-    assert api.call("GET", path + "?part=weights").status_code == 404
+    unknown = api.call("GET", path + "?part=secrets")
+    assert unknown.status_code == 400
+    assert unknown.get_json()["message"] == (
+        "unknown part 'secrets'; choose among weights, config, tokenizer, code, data, docs"
+    )
+    absent = api.call("GET", path + "?part=weights,data")
+    assert absent.status_code == 404
+    ident = art["metadata"]["id"]
+    assert absent.get_json()["message"] == (
+        f"artifact {ident} has no files in the part(s) weights, data"
+    )
 
 
 def test_download_needs_a_token_and_an_existing_id(api: Api) -> None:
     art = api.ingest("code", GH_BERT)
     path = api.download_path(art)
     assert Api(api.client).call("GET", path).status_code == 403
-    assert api.call("GET", "/download/4242424242").status_code == 404
+    missing = api.call("GET", "/download/4242424242")
+    assert missing.status_code == 404
+    assert missing.get_json()["message"] == "no artifact with id 4242424242"
     assert api.call("GET", "/download/not%20valid").status_code == 400
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from registry.db.models import AuditEventRow
@@ -56,7 +57,7 @@ def _downloads(registry: Registry) -> list[tuple[str, str]]:
 
 
 def test_a_download_is_one_write_holding_the_token_use_and_the_audit_event(
-    api: Api, registry: Registry
+    api: Api, registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     art = api.ingest("model", BERT)
     ident, path = art["metadata"]["id"], api.download_path(art)
@@ -66,6 +67,14 @@ def test_a_download_is_one_write_holding_the_token_use_and_the_audit_event(
     assert writes.transactions == 1
     assert sorted(writes.statements) == ["INSERT audit_events", "UPDATE tokens"]
     assert _downloads(registry) == [(ident, "ece30861defaultadminuser")]
+    # The access log names the caller, though no before_request hook authenticated it.
+    logged = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "request"
+        if r.msg.get("request_id") == full.headers["X-Request-ID"]
+    ]
+    assert [m["user"] for m in logged] == ["ece30861defaultadminuser"]
 
     with counting_writes(registry) as writes:
         parts = api.call("GET", path + "?part=config")

@@ -35,12 +35,12 @@ def test_a_missing_bundle_blob_is_an_integrity_error_logged_with_its_cause(
     api: Api, registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     art = api.ingest("model", BERT)
-    registry.blobs.delete(
-        registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER).bundle_sha256
-    )
+    stored = registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER)
+    registry.blobs.delete(stored.bundle_sha256)
     resp = api.call("GET", api.download_path(art))
     request_id = _failed_with(resp, 500, "integrity_error")
     assert "missing from the blob store" in resp.get_json()["message"]
+    assert resp.get_json()["details"] == {"digest": stored.bundle_sha256}
     logged = _logged(caplog, "request_failed", request_id)
     assert "FileNotFoundError" in logged["exception"]
 

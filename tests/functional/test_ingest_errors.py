@@ -108,6 +108,8 @@ def test_a_symlink_entry_is_kept_as_a_plain_file_with_its_target_as_text(
     bundle = api.call("GET", api.download_path(art))
     with zipfile.ZipFile(io.BytesIO(bundle.get_data())) as zf:
         assert zf.read("link-to-passwd") == b"/etc/passwd"
+        if kind == "code":  # the zipball's nested folders are created on the way
+            assert zf.read("src/pkg/deep/mod.py") == b"Y = 2\n"
         mode = zf.getinfo("link-to-passwd").external_attr >> 16
         assert not stat.S_ISLNK(mode)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from registry.domain.models import ArtifactType
+from registry.services.blobs import GcReport
 from registry.services.container import Registry
 from registry.storage.blobs import BlobStore
 from tests.conftest import ADMIN_USER, BERT, FINETUNE, GH_BERT
@@ -18,6 +19,13 @@ M = ArtifactType.MODEL
 
 def _stored(registry: Registry) -> set[str]:
     return {d for d, _ in registry.blobs.iter_blobs()}
+
+
+def _epoch(registry: Registry) -> int:
+    from registry.db.repositories import ArtifactRepository
+
+    with registry.db.read() as session:
+        return ArtifactRepository(session).blob_epoch()
 
 
 def _referenced(registry: Registry) -> set[str]:
@@ -80,9 +88,19 @@ def test_gc_removes_old_orphans_and_spares_the_rest(registry: Registry, tmp_path
         path = registry.blobs.root / old_digest[:2] / old_digest[2:4] / old_digest
         past = time.time() - 7200
         os.utime(path, (past, past))
+    referenced = _referenced(registry)
+    epoch = _epoch(registry)
     report = registry.janitor.collect(timedelta(hours=1))
-    assert report.deleted == 1 and report.kept_recent == 1
-    assert _stored(registry) == _referenced(registry) | {new_digest}
+    assert report == GcReport(
+        scanned=len(referenced) + 2, referenced=len(referenced), deleted=1, kept_recent=1
+    )
+    assert _stored(registry) == referenced | {new_digest}
+    # In-flight ingests learn that blobs went away (they re-check their uploads).
+    assert _epoch(registry) == epoch + 1
+    # Nothing left to free: the epoch stays, so ingests are not sent re-checking.
+    again = registry.janitor.collect(timedelta(hours=1))
+    assert (again.deleted, again.kept_recent) == (0, 1)
+    assert _epoch(registry) == epoch + 1
 
 
 class _DeleteDuringUpload:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def test_put_read_size_exists(store: BlobStore, tmp_path: Path) -> None:
     assert b"".join(store.read(digest)) == data
     assert b"".join(store.read(digest, 100, 199)) == data[100:200]
     assert b"".join(store.read(digest, len(data) - 3)) == data[-3:]
+    assert b"".join(store.read(digest, 5, 5)) == data[5:6]  # one byte
 
 
 def test_missing_blobs_raise_file_not_found(store: BlobStore) -> None:
@@ -71,6 +73,50 @@ def test_digests_are_validated_before_touching_storage(store: BlobStore, tmp_pat
         store.put_file("../../etc/passwd", tmp_path)
     with pytest.raises(ValueError, match="sha256"):
         store.exists("ABC")
+
+
+def test_local_store_copies_when_it_cannot_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(18, "Invalid cross-device link")  # the work folder on another disk
+
+    monkeypatch.setattr(os, "link", no_link)
+    store = LocalBlobStore(tmp_path / "blobs")
+    digest, path = _blob(tmp_path, b"copied byte by byte" * 1000)
+    store.put_file(digest, path)
+    assert b"".join(store.read(digest)) == path.read_bytes()
+    assert list((tmp_path / "blobs" / ".incoming").iterdir()) == []
+    store.put_file(digest, path)  # again: already there, nothing to do
+    assert [d for d, _ in store.iter_blobs()] == [digest]
+
+
+def test_local_listing_holds_only_blobs(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    digest, path = _blob(tmp_path, b"listed")
+    store.put_file(digest, path)
+    folder = tmp_path / "blobs" / digest[:2] / digest[2:4]
+    (folder / "partial.tmp").write_text("not a blob")
+    (folder / ("0" * 64)).mkdir()  # a folder with a blob's name is no blob either
+    [(listed, modified)] = list(store.iter_blobs())
+    assert listed == digest
+    assert modified.tzinfo is not None
+
+
+def test_local_clear_removes_blobs_and_nothing_else(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.clear()  # a store that never held a blob has nothing to clear
+    digest, path = _blob(tmp_path, b"stored")
+    store.put_file(digest, path)
+    (tmp_path / "blobs" / "ab").write_text("a file with a blob folder's name")
+    (tmp_path / "blobs" / "lost+found").mkdir()
+    store.clear()
+    assert not store.exists(digest)
+    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [
+        ".incoming",
+        "ab",
+        "lost+found",
+    ]
 
 
 def test_local_store_never_shows_partial_blobs(tmp_path: Path) -> None:

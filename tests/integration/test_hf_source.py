@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from registry.domain.models import ArtifactType
-from registry.services.metadata import description_of
+from registry.db.repositories import ArtifactRepository
+from registry.domain.models import ArtifactType, User
+from registry.services.container import Registry
+from registry.services.metadata import description_of, stored_description
 from registry.sources.huggingface import HuggingFaceSource
 from registry.sources.resolver import parse_source_url
 from tests.conftest import BERT, FINETUNE
 from tests.fakes import FakeUpstream
+
+ADMIN = User(id=1, name="ece30861defaultadminuser", is_admin=True)
 
 
 @pytest.fixture
@@ -43,3 +47,19 @@ def test_describing_agrees_with_the_description_of_a_full_fetch(
         if r.method == "GET" and r.path.endswith(".safetensors")
     ]
     assert len(weights) == 1  # the fetch's; describing downloaded none
+
+
+def test_a_stored_artifact_describes_itself_as_its_ingest_did(
+    registry: Registry, source: HuggingFaceSource, tmp_path: Path
+) -> None:
+    ref = parse_source_url(FINETUNE, ArtifactType.MODEL, "https://huggingface.co")
+    art = registry.ingest.create(ArtifactType.MODEL, FINETUNE, None, ADMIN)
+    with registry.db.read() as session:
+        row = ArtifactRepository(session).get(art.id)
+        assert row is not None
+        stored = stored_description(row, registry.blobs, registry.settings.hf_endpoint)
+    described = source.describe(ref, tmp_path / "describe")
+    # The small JSON files come back from the blob store byte for byte.
+    assert stored.config == described.config and stored.config is not None
+    assert stored.adapter_config == described.adapter_config
+    assert stored.readme == described.readme

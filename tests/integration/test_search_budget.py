@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from registry.domain.errors import BadRequest
+from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactType
 from registry.services.container import Registry
 from registry.services.search import SearchService
@@ -51,7 +51,17 @@ def test_a_search_that_passes_its_budget_stops_with_a_400(
 def test_a_search_within_its_budget_answers_every_match(
     registry: Registry, three: list[str]
 ) -> None:
+    # The last artifact is scanned exactly at the deadline: still within the budget.
     search = SearchService(
-        registry.db, budget_seconds=3.5, max_pattern_length=100, clock=_ticking(1.0)
+        registry.db, budget_seconds=3.0, max_pattern_length=100, clock=_ticking(1.0)
     )
     assert [a.id for a in search.by_regex("^w[0-9]$", ADMIN)] == three
+
+
+def test_searches_for_nothing_are_refused_and_misses_are_named(registry: Registry) -> None:
+    with pytest.raises(BadRequest, match=r"^name must be a non-empty string$"):
+        registry.search.by_name("", ADMIN)
+    with pytest.raises(NotFound, match=r"^no artifact is named 'ghost'$"):
+        registry.search.by_name("ghost", ADMIN)
+    with pytest.raises(NotFound, match=r"^no artifact name or README matches 'ghost'$"):
+        registry.search.by_regex("ghost", ADMIN)

@@ -24,7 +24,24 @@ def test_patterns_re2_cannot_compile_give_a_reason(pattern: str) -> None:
 
 
 def test_empty_and_overlong_patterns_are_refused() -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest, match=r"^regex must be a non-empty string$"):
         compile_pattern("", 10)
-    with pytest.raises(BadRequest, match="longer"):
+    assert compile_pattern("a" * 10, 10).search("a" * 10)
+    with pytest.raises(BadRequest, match=r"^regex is longer than 10 characters$"):
         compile_pattern("a" * 11, 10)
+
+
+def test_the_program_budget_is_the_registrys_not_re2s_default() -> None:
+    # Larger than RE2's default 8 MiB program, within the registry's 64 MiB.
+    assert compile_pattern(r"\pL{1000}", 4096).search("é" * 1000)
+    with pytest.raises(BadRequest, match="cannot be compiled: pattern too large"):
+        compile_pattern(r"\pL{1000}" * 4, 4096)
+
+
+def test_the_reason_re2_gives_is_passed_on() -> None:
+    with pytest.raises(BadRequest) as refused:
+        compile_pattern("(?<=a)b", 100)
+    assert refused.value.message.startswith("regex cannot be compiled: invalid perl operator: (?<")
+    assert refused.value.message.endswith(
+        "(the registry uses RE2 syntax: no look-around or back-references)"
+    )

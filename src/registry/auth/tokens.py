@@ -48,12 +48,12 @@ def decode(secret: str, header_value: str | None, now: datetime) -> str | None:
     same), not PyJWT's reading of the wall clock."""
     if not header_value:
         return None
-    raw = header_value.strip()
     # Clients differ in how they echo the token back: with the "bearer " prefix we
-    # handed out, with a capitalised "Bearer ", or as the bare JWT.
+    # handed out, with a capitalised "Bearer ", as the bare JWT, or as the JSON string
+    # PUT /authenticate answered, quotes and all.
+    raw = header_value.strip().strip('"').strip()
     if raw[:7].lower() == BEARER:
         raw = raw[7:].strip()
-    raw = raw.strip('"')
     try:
         payload = jwt.decode(
             raw,

@@ -227,6 +227,7 @@ def make_rating(
     work_root: Path,
     telemetry: Telemetry,
     jail: Jail,
+    users: UserService,
 ) -> RatingService:
     runner = (
         partial(run_example, timeout_seconds=settings.rating_example_timeout_seconds, jail=jail)
@@ -256,6 +257,7 @@ def make_rating(
         work_root=work_root,
         canonical=hub.canonical_id,
         telemetry=telemetry,
+        charge=users.charge,
     )
 
 
@@ -319,6 +321,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         work_root=work_root,
         telemetry=telemetry,
         jail=jail,
+        users=users,
     )
     ingest = IngestService(
         db,

@@ -110,3 +110,44 @@ def test_a_download_of_an_unknown_id_spends_a_use_and_records_nothing(
     assert spent.status_code == 403
     assert "used up" in spent.get_json()["message"]
     assert _downloads(reg) == []
+
+
+def test_a_stored_rating_read_is_one_write_holding_the_token_use_and_the_rate_event(
+    api: Api, registry: Registry
+) -> None:
+    model = api.ingest("model", BERT)["metadata"]["id"]
+    first = api.call("GET", f"/artifact/model/{model}/rate")  # computes and stores it
+    assert first.status_code == 200
+    with counting_writes(registry) as writes:
+        again = api.call("GET", f"/artifact/model/{model}/rate")
+    assert again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert writes.transactions == 1
+    assert sorted(writes.statements) == ["INSERT audit_events", "UPDATE tokens"]
+
+
+def test_a_rating_read_without_the_search_permission_spends_the_token_but_records_nothing(
+    api: Api, registry: Registry
+) -> None:
+    model = api.ingest("model", BERT)["metadata"]["id"]
+    made = api.call(
+        "POST",
+        "/users",
+        json={
+            "user": {"name": "downloader", "is_admin": False},
+            "secret": {"password": "a-downloaders-passphrase"},
+            "permissions": ["download"],
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    token = api.login("downloader", "a-downloaders-passphrase").get_json()
+    with counting_writes(registry) as writes:
+        refused = Api(api.client, token).call("GET", f"/artifact/model/{model}/rate")
+    assert refused.status_code == 403
+    assert refused.get_json()["details"]["missing_permission"] == "search"
+    assert sorted(writes.statements) == ["UPDATE tokens"]
+    with registry.db.read() as session:
+        rated = session.scalars(
+            select(AuditEventRow.id).where(AuditEventRow.action == "RATE")
+        ).all()
+    assert rated == []

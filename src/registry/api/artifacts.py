@@ -9,6 +9,7 @@ from registry.api.common import (
     artifact_id,
     artifact_type,
     caller,
+    credential,
     download_url,
     json_body,
     limit_arg,
@@ -16,6 +17,7 @@ from registry.api.common import (
     paged,
     parse,
     registry,
+    served_to,
 )
 from registry.api.schemas import (
     ArtifactDataIn,
@@ -99,9 +101,14 @@ def delete_artifact(type_name: str, id_: str) -> Response:
 
 
 @bp.get("/artifact/model/<id_>/rate")
-@requires(SEARCH)
+@requires(SEARCH, charged_by_view=True)
 def rate_model(id_: str) -> Response:
-    payload = registry().ratings.rating_for(artifact_id(id_), caller())
+    # The token use and the RATE event are one transaction (the rating service checks
+    # the permission there too), so a rating read is one short write.
+    token = credential()
+    charged, payload = registry().ratings.rating_for_credential(artifact_id(id_), token)
+    if charged is not None:
+        served_to(charged)
     rating = dict(payload["rating"])
     if request.args.get("evidence", "").lower() in {"1", "true", "yes"}:
         # Why each score is what it is: the facts each metric used.

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.auth import permissions
 from registry.db.models import ArtifactRow, RatingRow
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
@@ -30,11 +31,19 @@ from registry.domain.errors import (
     NotFound,
     PolicyRejected,
     RatingFailed,
+    RegistryError,
     UpstreamError,
     UpstreamUnavailable,
 )
 from registry.domain.lineage import DeclaredLink
-from registry.domain.models import ArtifactType, AuditAction, User
+from registry.domain.models import (
+    ArtifactType,
+    AuditAction,
+    Credential,
+    Permission,
+    Principal,
+    User,
+)
 from registry.rating.context import FileFact, ParentFacts
 from registry.rating.engine import Rating, RatingEngine
 from registry.rating.gather import RatingSubject
@@ -67,8 +76,12 @@ class RatingService:
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         telemetry: PipelineTelemetry | None = None,
+        charge: Callable[[Session, Credential], Principal] | None = None,
     ) -> None:
         self.telemetry: PipelineTelemetry = telemetry or Unobserved()
+        # Counts a credential's token use inside the transaction that records RATE, so a
+        # GET /rate served from the stored rating is one short write (UserService.charge).
+        self.charge = charge
         self.db = db
         self.blobs = blobs
         self.engine = engine
@@ -185,14 +198,23 @@ class RatingService:
     def rating_for(self, artifact_id: str, user: User) -> dict[str, Any]:
         """The stored rating payload ({"rating": ModelRating, "evidence", "errors"}),
         computed when the model has none for its current contents."""
-        cached = self._stored(artifact_id, user)
+        _caller, payload = self.rating_for_credential(artifact_id, user)
+        return payload
+
+    def rating_for_credential(
+        self, artifact_id: str, who: User | Credential
+    ) -> tuple[Principal | None, dict[str, Any]]:
+        """As `rating_for`; given a credential, its token use is counted (and the `search`
+        permission checked) in the same transaction that records the RATE event.
+        Returns the caller charged here (None for a user already authenticated)."""
+        caller, user, cached = self._stored(artifact_id, who)
         if cached is not None:
-            return cached
+            return caller, cached
         # One computation per model, however many requests ask at once.
         with self.db.named_lock(f"rating:{artifact_id}"):
-            cached = self._stored(artifact_id, user, record=False)
+            _, _, cached = self._stored(artifact_id, user, record=False)
             if cached is not None:
-                return cached
+                return caller, cached
             with self.db.read() as session:
                 row = ArtifactRepository(session, user).get(artifact_id)
                 if row is None:
@@ -217,20 +239,43 @@ class RatingService:
                             payload=payload,
                         )
                     )
-            return payload
+            return caller, payload
 
-    def _stored(self, artifact_id: str, user: User, record: bool = True) -> dict[str, Any] | None:
-        """The stored rating if it matches the artifact's version; records RATE."""
+    def _stored(
+        self, artifact_id: str, who: User | Credential, record: bool = True
+    ) -> tuple[Principal | None, User, dict[str, Any] | None]:
+        """The stored rating if it matches the artifact's version; records RATE.
+
+        A refusal (unknown model, missing permission) still spends the token use, as
+        every request does: it is raised after the commit."""
+        failure: RegistryError | None = None
+        caller: Principal | None = None
+        found: dict[str, Any] | None = None
         with self.db.transaction() as session:
-            row = ArtifactRepository(session, user).get(artifact_id)
-            if row is None or row.type != ArtifactType.MODEL.value:
-                raise NotFound(f"no model with id {artifact_id}")
-            if record:
-                record_event(session, AuditAction.RATE, row, user, self.clock())
-            stored = session.get(RatingRow, row.seq)
-            if stored is None or stored.artifact_version != row.version:
-                return None
-            return dict(stored.payload)
+            if isinstance(who, Credential):
+                if self.charge is None:
+                    raise TypeError("RatingService was built without a way to charge tokens")
+                caller = self.charge(session, who)
+                user = caller.user
+            else:
+                user = who
+            try:
+                if caller is not None:
+                    permissions.require(user, Permission.SEARCH)
+                row = ArtifactRepository(session, user).get(artifact_id)
+                if row is None or row.type != ArtifactType.MODEL.value:
+                    raise NotFound(f"no model with id {artifact_id}")
+            except RegistryError as exc:
+                failure = exc
+            else:
+                if record:
+                    record_event(session, AuditAction.RATE, row, user, self.clock())
+                stored = session.get(RatingRow, row.seq)
+                if stored is not None and stored.artifact_version == row.version:
+                    found = dict(stored.payload)
+        if failure is not None:
+            raise failure
+        return caller, user, found
 
     @staticmethod
     def _raise_if_failed(rating: Rating) -> None:

@@ -57,6 +57,7 @@ from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings, SettingsError
 from registry.sources.base import Source, SourceKind
+from registry.sources.egress import EgressPolicy
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
@@ -169,7 +170,9 @@ def make_sources(
             max_bytes=settings.max_artifact_bytes,
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
-            deny_networks=settings.url_deny_networks,
+            policy=EgressPolicy.from_settings(
+                settings.url_allow_networks, settings.url_deny_networks
+            ),
         ),
         SourceKind.KAGGLE: KaggleSource(
             settings.kaggle_api_url,

@@ -220,6 +220,9 @@ class Settings:
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
     monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
     monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    # Hardening: networks a user-supplied URL may reach after all (none by default:
+    # loopback, private, link-local ... are closed; docs/security.md).
+    url_allow_networks: tuple[str, ...] = _env("URL_ALLOW_NETWORKS", (), _networks)
 
     @property
     def is_production(self) -> bool:

@@ -395,6 +395,6 @@ def create_app(registry: Registry) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
     install_request_hooks(app, registry.telemetry)
-    register_api(app)
+    register_api(app, registry.settings.cors_allow_origins)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))
     return app

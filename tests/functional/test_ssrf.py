@@ -52,6 +52,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Never share a port with another listener (the registry's own test server): each
+    # request must reach the server it was sent to.
+    allow_reuse_address = False
+    allow_reuse_port = False
 
     def __init__(self, address: tuple[str, int], body: bytes) -> None:
         super().__init__(address, _Handler)
@@ -181,6 +185,28 @@ def test_a_redirect_from_a_public_host_to_an_internal_one_is_refused(
     _assert_refused_and_still_serving(base, headers, registry, resp)
     assert public.paths == [urlsplit(url).path + "?" + urlsplit(url).query]
     assert secret.paths == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "\uff11\uff12\uff17.\uff10.\uff10.\uff11",  # fullwidth digits: NFKC makes 127.0.0.1
+        "127\u30020\u30020\u30021",  # ideographic full stops
+        "\u24db\u24de\u24d2\u24d0\u24db\u24d7\u24de\u24e2\u24e3",  # circled "localhost"
+        "127.0.0.1.5",
+        "0x7f.0x100.1.1",
+    ],
+)
+def test_hosts_that_are_no_name_nor_address_are_refused(
+    live: tuple[str, dict[str, str], Registry], hosts: tuple[_Server, _Server], host: str
+) -> None:
+    base, headers, registry = live
+    public, secret = hosts
+    url = f"http://{host}:{secret.server_address[1]}/internal/secret.txt"
+    resp = requests.post(f"{base}/artifact/code", json={"url": url}, headers=headers, timeout=30)
+    assert resp.status_code == 400, resp.text
+    _assert_refused_and_still_serving(base, headers, registry, resp)
+    assert secret.paths == [] and public.paths == []
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.2/x", "gopher://127.0.0.2/"])

@@ -129,6 +129,15 @@ def test_numeric_hosts_that_are_no_address_are_refused(host: str) -> None:
         CLOSED.address_for(host, 80)
 
 
+def test_the_refusal_names_the_class_in_plain_words() -> None:
+    with pytest.raises(BadRequest) as caught:
+        CLOSED.address_for("0.0.0.0", 80)
+    assert "(an unspecified ('this network') address)" in caught.value.message
+    with pytest.raises(BadRequest) as caught:
+        CLOSED.address_for("[::ffff:10.0.0.1]", 80)
+    assert "(a private (RFC 1918) address inside an IPv6 address)" in caught.value.message
+
+
 def test_a_name_that_does_not_resolve_is_404() -> None:
     with pytest.raises(UpstreamNotFound, match="cannot be resolved"):
         CLOSED.address_for("nowhere.example", 80)

@@ -151,8 +151,7 @@ def refused_class(address: Address) -> str | None:
     """Why no user may reach `address` (its class), or None when it is public."""
     inner = embedded_ipv4(address)
     if inner is not None:
-        reason = refused_class(inner)
-        return f"{reason}, inside an IPv6 address" if reason else None
+        return refused_class(inner)
     for network, reason in _REFUSED:
         if address.version == network.version and address in network:
             return reason
@@ -197,7 +196,10 @@ class EgressPolicy:
         if self._within(address, self.allow):
             return None
         reason = refused_class(address)
-        return f"a {reason} address" if reason else None
+        if reason is None:
+            return None
+        inside = " inside an IPv6 address" if embedded_ipv4(address) is not None else ""
+        return f"{'an' if reason[0] in 'aeiou' else 'a'} {reason} address{inside}"
 
     def address_for(self, host: str, port: int) -> Address:
         """The one address to connect to for `host`: checked, never looked up again."""

@@ -72,6 +72,11 @@ class UrlSource:
                 resp = self.session.get(
                     url, stream=True, timeout=self.timeout, allow_redirects=False
                 )
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+                raise BadRequest(
+                    f"{url} is not a URL the registry can fetch (its host is not a valid "
+                    "name or address); give an http(s) URL"
+                ) from exc
             except requests.RequestException as exc:
                 # Refused, reset, timed out, bad certificate: one answer for all, so the
                 # registry cannot be used to tell which internal ports are open.

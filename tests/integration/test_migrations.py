@@ -173,6 +173,13 @@ def test_upgrade_to_0007_makes_source_keys_canonical_without_merging_artifacts(
             "github:acme/lib@main:",
         ),
         ("h", "model", "url:https://example.com/w.bin", "{}", "url:https://example.com/w.bin"),
+        (
+            "i",
+            "model",
+            "hf:hf_model:bert-base-uncased@main:",
+            '{"repo_id": "google-bert/bert-base-uncased"}',
+            "hf:hf_model:google-bert/bert-base-uncased@:",
+        ),
     ]
     with db.engine.begin() as conn:
         for ident, kind, key, upstream, _ in rows:

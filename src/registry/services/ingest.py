@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,7 +41,7 @@ from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
 from registry.sources.base import CanonicalSource, Manifest, Source, SourceKind, SourceRef
-from registry.sources.resolver import parse_source_url
+from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
 MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
@@ -283,6 +283,12 @@ class IngestService:
         """The source `url` names, keyed so that every spelling of the same upstream
         revision (the default branch named or not, hf.co, `.git` ...) is one artifact."""
         ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        hub_kinds = {SourceKind.HF_MODEL: "model", SourceKind.HF_DATASET: "dataset"}
+        if ref.kind in hub_kinds and ref.repo_id and "/" not in ref.repo_id and self.canonical:
+            # A legacy id ("bert-base-uncased") is the repository the Hub moved it to;
+            # it is still fetched as given (the Hub redirects), only the key changes.
+            moved = self.canonical(hub_kinds[ref.kind], ref.repo_id)
+            ref = replace(ref, key=hf_key(ref.kind, moved, ref.revision, ref.subpath))
         source = self.sources.get(ref.kind)
         return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
 

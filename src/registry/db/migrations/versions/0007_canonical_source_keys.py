@@ -2,8 +2,10 @@
 
 From this revision on, `huggingface.co/org/name/tree/main` and `huggingface.co/org/name`
 are one source (every Hugging Face repository's default branch is `main`), and so is a
-GitHub URL naming the repository's default branch. Keys of artifacts ingested before
-are rewritten the same way: Hugging Face keys `...@main:...` lose the revision, GitHub
+GitHub URL naming the repository's default branch, and a legacy Hugging Face id
+(`bert-base-uncased`) and the repository the Hub moved it to. Keys of artifacts ingested before
+are rewritten the same way: Hugging Face keys `...@main:...` lose the revision and a
+legacy id becomes the id the Hub reported at ingest (kept in the upstream snapshot), GitHub
 keys lose it when it is the default branch GitHub reported at ingest (kept in the
 artifact's upstream snapshot). Where two artifacts of one type already hold the same
 source, the canonical key stays with the one that has it (else the oldest) and the
@@ -29,18 +31,23 @@ depends_on = None
 
 
 def _canonical(key: str, upstream: Any) -> str:
+    if isinstance(upstream, str):
+        upstream = json.loads(upstream or "{}")
+    if not isinstance(upstream, dict):
+        upstream = {}
     kind, _, rest = key.partition(":")
     if kind == "hf":
         repo_kind, _, rest = rest.partition(":")
         repo, _, after = rest.partition("@")
         rev, _, sub = after.partition(":")
+        moved = upstream.get("repo_id")  # the Hub's id at ingest: a legacy id's new home
+        if "/" not in repo and isinstance(moved, str) and "/" in moved:
+            repo = moved.lower()
         return f"hf:{repo_kind}:{repo}@{'' if rev == 'main' else rev}:{sub}"
     if kind == "github":
         repo, _, after = rest.partition("@")
         rev, _, sub = after.partition(":")
-        if isinstance(upstream, str):
-            upstream = json.loads(upstream or "{}")
-        default = upstream.get("default_branch") if isinstance(upstream, dict) else None
+        default = upstream.get("default_branch")
         return f"github:{repo}@{'' if rev and rev == default else rev}:{sub}"
     return key
 

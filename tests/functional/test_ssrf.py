@@ -322,3 +322,33 @@ def test_connection_failures_all_answer_the_same_message(make_api: MakeApi) -> N
             thread.join(5)
     assert messages[0] == messages[1]
     assert "refused" not in messages[0].lower() and "disconnected" not in messages[0].lower()
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "[::1]", "2130706433", "169.254.169.254"]
+)
+def test_the_license_check_never_fetches_the_url_it_is_given(
+    live: tuple[str, dict[str, str], Registry], hosts: tuple[_Server, _Server], host: str
+) -> None:
+    """github_url only names a repository to ask GITHUB_API_URL about: a URL on another
+    host is refused, and nothing is fetched from it."""
+    base, headers, _ = live
+    public, secret = hosts
+    port = public.server_address[1]
+    made = requests.post(
+        f"{base}/artifact/model",
+        json={"url": f"http://127.0.0.2:{port}/files/model.bin"},
+        headers=headers,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    url = f"http://{host}:{port}/owner/repo"
+    resp = requests.post(
+        f"{base}/artifact/model/{made.json()['metadata']['id']}/license-check",
+        json={"github_url": url},
+        headers=headers,
+        timeout=30,
+    )
+    assert resp.status_code == 400, resp.text
+    assert secret.paths == []
+    assert public.paths == ["/files/model.bin"]

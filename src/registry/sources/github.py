@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef, read_card
 from registry.sources.github_client import GitHubClient
 
@@ -22,9 +22,12 @@ def find_readme(files: dict[str, Path]) -> str | None:
 
 
 class GitHubSource:
-    def __init__(self, client: GitHubClient, max_bytes: int) -> None:
+    def __init__(
+        self, client: GitHubClient, max_bytes: int, archive_limits: ArchiveLimits | None = None
+    ) -> None:
         self.client = client
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
 
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         assert ref.repo_id is not None
@@ -37,8 +40,11 @@ class GitHubSource:
             workdir / "files",
             artifact_type,
             max_bytes=self.max_bytes,
+            limits=self.archive_limits,
             strip_top_folder=True,  # GitHub wraps everything in "<owner>-<repo>-<sha>/"
             subpath=ref.subpath,
+            # A repository's symlink is a git blob holding its target: kept as that text.
+            symlinks_as_text=True,
         )
         archive.unlink(missing_ok=True)
         readme = find_readme({f.path: f.local for f in files})

@@ -18,7 +18,7 @@ import requests
 
 from registry.domain.errors import BadRequest, UpstreamError, UpstreamNotFound
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef, StagedFile
 from registry.sources.files import classify
 from registry.sources.github import find_readme
@@ -59,8 +59,10 @@ class UrlSource:
         retries: int,
         deny_networks: tuple[str, ...],
         session: requests.Session | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
         self.timeout = timeout
         self.session = session or make_session(retries)
         self.deny: list[Network] = [ipaddress.ip_network(n, strict=False) for n in deny_networks]
@@ -125,7 +127,11 @@ class UrlSource:
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
         if zipfile.is_zipfile(download):
             files = extract_zip(
-                download, workdir / "files", artifact_type, max_bytes=self.max_bytes
+                download,
+                workdir / "files",
+                artifact_type,
+                max_bytes=self.max_bytes,
+                limits=self.archive_limits,
             )
             download.unlink(missing_ok=True)
             readme = find_readme({f.path: f.local for f in files}) or ""

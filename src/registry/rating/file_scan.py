@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess  # nosec B404 - runs this package's own scanner, no shell, no user text
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,7 +91,8 @@ class FileScanner:
         scratch.mkdir(exist_ok=True)
         # The child sees no secrets: only what Python needs to start.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(scratch)}
-        proc = subprocess.Popen(  # nosec B603 - fixed argv: this interpreter and module
+        # A fixed argv (this interpreter, this package's module), no shell, no user text.
+        proc = subprocess.Popen(
             [sys.executable, "-m", "registry.rating.pickle_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -288,6 +288,7 @@ class Settings:
             ("RATING_METRIC_TIMEOUT_SECONDS", self.rating_metric_timeout_seconds),
             ("RATING_EXAMPLE_TIMEOUT_SECONDS", self.rating_example_timeout_seconds),
             ("MONITOR_TIMEOUT_SECONDS", self.monitor_timeout_seconds),
+            ("PICKLE_SCAN_TIMEOUT_SECONDS", self.pickle_scan_timeout_seconds),
         ):
             if seconds >= self.request_timeout_seconds:
                 problems.append(

@@ -11,6 +11,7 @@ import io
 import os
 import stat
 import struct
+import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -200,3 +201,20 @@ def test_zips_inside_the_zip_are_stored_as_files_never_expanded(
     bundle = api.call("GET", api.download_path(art)).get_data()
     with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
         assert zf.read("part0.zip") == bottom
+
+
+def test_a_tarball_is_stored_as_one_file_never_unpacked(
+    api: Api, registry: Registry, served: Callable[[str, bytes], str]
+) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        link = tarfile.TarInfo("passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+        zeros = tarfile.TarInfo("zeros.bin")
+        zeros.size = 8 * MIB
+        tar.addfile(zeros, io.BytesIO(bytes(zeros.size)))
+    body = buf.getvalue()
+    art = api.ingest("dataset", served("data.tar.gz", body))
+    files = registry.artifacts.get(None, art["metadata"]["id"], ADMIN_USER).files
+    assert [(f.path, f.size) for f in files] == [("data.tar.gz", len(body))]

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 PIP_AUDIT = Path(sys.executable).with_name("pip-audit")
-TIMEOUT_SECONDS = 600  # the whole audit; pip-audit's own per-request timeout is 15 s
+TIMEOUT_SECONDS = 300  # the whole audit
+SOCKET_TIMEOUT = "10"  # each request of pip-audit's
 
 
 def _run() -> tuple[dict[str, Any] | None, str]:
     """pip-audit's JSON report, or None and why there is none."""
     cmd = [str(PIP_AUDIT), "--skip-editable", "--progress-spinner", "off", "--format", "json"]
+    cmd += ["--timeout", SOCKET_TIMEOUT]
     try:
         done = subprocess.run(  # noqa: S603 - a fixed argv, no shell
             cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False

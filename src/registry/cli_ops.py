@@ -68,6 +68,13 @@ def add_commands(
     cli: click.Group, settings: LoadSettings, upgrade: Callable[[Settings], None]
 ) -> None:
     """Register the operations commands on `cli`."""
+    _add_archive_commands(cli, settings, upgrade)
+    _add_integrity_commands(cli, settings)
+
+
+def _add_archive_commands(
+    cli: click.Group, settings: LoadSettings, upgrade: Callable[[Settings], None]
+) -> None:
 
     @cli.command("backup", with_appcontext=False)
     @click.option(

@@ -29,7 +29,12 @@ from registry.observability.probes import StartupCheckFailed, require_database
 from registry.services.backup import BackupError
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
-from registry.startup import check_backends, prepare_local_state, serving_app
+from registry.startup import (
+    check_admin_password,
+    check_backends,
+    prepare_local_state,
+    serving_app,
+)
 from registry.storage.archives import ArchiveError
 
 
@@ -167,6 +172,7 @@ def serve(host: str | None, port: int | None) -> None:
         try:
             check_backends(registry)
             registry.users.seed()
+            check_admin_password(registry)
         finally:
             registry.close()
     except StartupCheckFailed as exc:

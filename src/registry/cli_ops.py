@@ -52,7 +52,9 @@ def _bar(total: int | None, unit: str, *, scale: bool = False) -> Iterator[Any]:
 
 
 def _s3(settings: Settings, location: str) -> Any:
-    return s3_client(settings.aws_region, settings.aws_endpoint_url) if is_s3(location) else None
+    if not is_s3(location):
+        return None
+    return s3_client(settings.aws_region, settings.aws_endpoint_url, settings.aws_credentials)
 
 
 def _summary(verb: str, where: str, summary: BackupSummary) -> str:

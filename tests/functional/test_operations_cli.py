@@ -112,3 +112,17 @@ def test_backup_restore_verify_and_gc_commands(
 
     dry = _run(target, "gc", "--grace-minutes", "0", "--dry-run")
     assert dry.returncode == 0 and "0 would be deleted" in dry.stdout, dry.stdout
+
+
+def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path) -> None:
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "BCRYPT_LOG_ROUNDS": "4",
+        "FLASK_ENV": "production",
+        "JWT_SECRET": "j" * 32,
+        "SECRET_KEY": "k" * 32,
+        "PORT": "1",  # never reached: the refusal comes before gunicorn starts
+    }
+    _one_line_error(_run(env, "serve"), "REGISTRY_ADMIN_PASSWORD", "ALLOW_DEFAULT_ADMIN_PASSWORD")
+    placeholder = _run({**env, "REGISTRY_ADMIN_PASSWORD": "CHANGE-ME"}, "serve")
+    _one_line_error(placeholder, "REGISTRY_ADMIN_PASSWORD is too weak")

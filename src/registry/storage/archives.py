@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
@@ -50,11 +51,17 @@ def _bucket_key(location: str) -> tuple[str, str]:
     return parts.netloc, key
 
 
-def s3_client(region: str, endpoint_url: str | None) -> Any:
+def s3_client(
+    region: str, endpoint_url: str | None, credentials: Mapping[str, str] | None = None
+) -> Any:
     return boto3.client(
         "s3",
         region_name=region,
         endpoint_url=endpoint_url,
+        # None lets boto3 find credentials itself (instance role, ~/.aws).
+        aws_access_key_id=(credentials or {}).get("aws_access_key_id"),
+        aws_secret_access_key=(credentials or {}).get("aws_secret_access_key"),
+        aws_session_token=(credentials or {}).get("aws_session_token"),
         config=Config(retries={"max_attempts": 5, "mode": "standard"}, read_timeout=120),
     )
 

@@ -112,6 +112,12 @@ def test_backup_restore_verify_and_gc_commands(
 
     dry = _run(target, "gc", "--grace-minutes", "0", "--dry-run")
     assert dry.returncode == 0 and "0 would be deleted" in dry.stdout, dry.stdout
+    # A running ingest's work folder is young whatever --grace-minutes says: it stays.
+    live = tmp_path / "target" / "work" / "ingest-in-progress"
+    live.mkdir(parents=True)
+    done = _run(target, "gc", "--grace-minutes", "0")
+    assert done.returncode == 0 and "0 abandoned work folders removed" in done.stdout
+    assert live.is_dir()
 
 
 def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path) -> None:

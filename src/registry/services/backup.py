@@ -86,25 +86,35 @@ def _decode(table: Table, line: bytes) -> dict[str, Any]:
 
 
 class _HashingReader:
-    """A blob as a file object for tarfile, checked against its digest as it is read."""
+    """A blob as a file object for tarfile, checked against its digest as it is read.
+
+    tarfile wants exactly `size` bytes per read; the blob comes in larger chunks, which
+    are handed out by offset so that no byte is copied more than once."""
 
     def __init__(self, blobs: BlobStore, digest: str) -> None:
         self.digest = digest
         self._chunks = blobs.read(digest)
-        self._pending = b""
+        self._chunk = b""
+        self._offset = 0
         self._hash = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._pending) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._hash.update(chunk)
-            self._pending += chunk
-        if size < 0:
-            size = len(self._pending)
-        out, self._pending = self._pending[:size], self._pending[size:]
-        return out
+        parts = []
+        wanted = size
+        while wanted != 0:
+            if self._offset >= len(self._chunk):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                self._hash.update(chunk)
+                self._chunk, self._offset = chunk, 0
+            left = len(self._chunk) - self._offset
+            take = left if wanted < 0 else min(wanted, left)
+            parts.append(self._chunk[self._offset : self._offset + take])
+            self._offset += take
+            if wanted > 0:
+                wanted -= take
+        return b"".join(parts)
 
     def check(self) -> None:
         if self._hash.hexdigest() != self.digest:

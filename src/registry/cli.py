@@ -18,14 +18,14 @@ from sqlalchemy.exc import DBAPIError
 
 from registry.app import build_registry
 from registry.auth.permissions import EVERYDAY, listed, parse_permissions
-from registry.cli_ops import add_commands
+from registry.cli_ops import add_commands, reachable
 from registry.cli_remote import login, logout, pull, push
 from registry.db import migrate
 from registry.db.migrate import MigrationError
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.domain.models import Permission
-from registry.observability.probes import StartupCheckFailed, require_database
+from registry.observability.probes import StartupCheckFailed
 from registry.services.backup import BackupError
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
@@ -120,19 +120,11 @@ def _upgrade(settings: Settings) -> None:
         db.dispose()
 
 
-def _reachable(settings: Settings) -> None:
-    db = Database(settings.effective_database_url)
-    try:
-        require_database(db, write=False)
-    finally:
-        db.dispose()
-
-
 @db_group.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Create or migrate DATABASE_URL's schema and seed the default admin (idempotent)."""
     settings = _settings()
-    _reachable(prepare_local_state(settings))
+    reachable(prepare_local_state(settings))
     _upgrade(settings)
     registry = build_registry(prepare_local_state(settings))
     try:
@@ -166,7 +158,7 @@ def serve(host: str | None, port: int | None) -> None:
     try:
         # Reachable before migrating (a clear refusal, not a migration traceback), then
         # writable, with a blob store that takes a write, a read and a delete.
-        _reachable(settings)
+        reachable(settings)
         _upgrade(settings)
         registry = build_registry(settings)
         try:
@@ -198,7 +190,9 @@ def serve(host: str | None, port: int | None) -> None:
 @click.password_option(help="The user's password (asked for when not given).")
 def create_user(name: str, admin: bool, granted: tuple[str, ...], password: str) -> None:
     """Create a user who can authenticate with PUT /authenticate."""
-    registry = build_registry(prepare_local_state(_settings()))
+    settings = prepare_local_state(_settings())
+    reachable(settings)
+    registry = build_registry(settings)
     chosen = parse_permissions(granted) if granted else EVERYDAY
     try:
         user = registry.users.create_user(name, password, admin, chosen)

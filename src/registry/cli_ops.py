@@ -17,6 +17,8 @@ import click
 from tqdm import tqdm
 
 from registry.app import build_registry
+from registry.db.session import Database
+from registry.observability.probes import require_database
 from registry.services.backup import BackupService, BackupSummary
 from registry.services.container import Registry
 from registry.services.verify import BlobRepairer, BlobVerifier, upstream_refetch
@@ -27,9 +29,20 @@ from registry.storage.archives import is_s3, open_reader, open_writer, s3_client
 LoadSettings = Callable[[], Settings]
 
 
+def reachable(settings: Settings) -> None:
+    """Raise StartupCheckFailed (one line) unless the database answers."""
+    db = Database(settings.effective_database_url)
+    try:
+        require_database(db, write=False)
+    finally:
+        db.dispose()
+
+
 @contextmanager
 def _registry(settings: Settings) -> Iterator[Registry]:
-    registry = build_registry(prepare_local_state(settings))
+    settings = prepare_local_state(settings)
+    reachable(settings)  # a clear refusal before anything starts talking to it
+    registry = build_registry(settings)
     try:
         yield registry
     finally:

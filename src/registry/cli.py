@@ -26,7 +26,7 @@ from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.domain.models import Permission
 from registry.observability.probes import StartupCheckFailed
-from registry.services.backup import BackupError
+from registry.services.backup_format import BackupError
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
 from registry.startup import (

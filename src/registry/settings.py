@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry.secret_files import SecretFileError, read_secret_files
+
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
 # A licence the company may use, and enough evidence overall (docs/rating.md says why).
@@ -225,7 +227,7 @@ class Settings:
     # Production safety and operations: explicit AWS credentials (elsewhere than on AWS,
     # where the instance role is used), and whether production may keep the published
     # admin password (a course grader signs in with it). Secrets may come from files,
-    # see SECRET_FILE_VARIABLES.
+    # see registry.secret_files.
     aws_access_key_id: str | None = _env("AWS_ACCESS_KEY_ID", None)
     aws_secret_access_key: str | None = _env("AWS_SECRET_ACCESS_KEY", None)
     aws_session_token: str | None = _env("AWS_SESSION_TOKEN", None)
@@ -330,7 +332,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        e = _read_secret_files(os.environ if env is None else env)
+        try:
+            e = read_secret_files(os.environ if env is None else env)
+        except SecretFileError as exc:
+            raise SettingsError(str(exc)) from exc
         values: dict[str, Any] = {}
         for f in fields(cls):
             variable = f.metadata.get("env")
@@ -352,50 +357,6 @@ class Settings:
         settings = cls(**values)
         settings.validate()
         return settings
-
-
-# Secrets that may come from a file instead (`JWT_SECRET_FILE=/run/secrets/jwt`), the way
-# Docker and Kubernetes mount them: the file's content, without its final newline.
-SECRET_FILE_VARIABLES = (
-    "JWT_SECRET",
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "GITHUB_TOKEN",
-    "HF_TOKEN",
-    "KAGGLE_KEY",
-    "REGISTRY_ADMIN_PASSWORD",
-)
-_MAX_SECRET_FILE_BYTES = 64 << 10
-
-
-def _read_secret_files(env: Mapping[str, str]) -> Mapping[str, str]:
-    """`env` with each `<VAR>_FILE` replaced by the content of the file it names."""
-    resolved = dict(env)
-    for variable in SECRET_FILE_VARIABLES:
-        path = env.get(f"{variable}_FILE", "").strip()
-        if not path:
-            continue
-        if env.get(variable, "").strip():
-            raise SettingsError(f"{variable} and {variable}_FILE are both set: keep one of them")
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(_MAX_SECRET_FILE_BYTES + 1)
-        except OSError as exc:
-            raise SettingsError(f"{variable}_FILE: cannot read {path}: {exc.strerror}") from exc
-        if len(data) > _MAX_SECRET_FILE_BYTES:
-            raise SettingsError(f"{variable}_FILE: {path} is larger than a secret can be")
-        try:
-            value = data.decode().strip()
-        except UnicodeDecodeError as exc:
-            raise SettingsError(f"{variable}_FILE: {path} is not UTF-8 text") from exc
-        if not value:
-            raise SettingsError(f"{variable}_FILE: {path} is empty")
-        resolved[variable] = value
-    return resolved
 
 
 def _admin_password_problems(name: str, password: str) -> list[str]:

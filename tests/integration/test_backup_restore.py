@@ -18,7 +18,8 @@ from registry.app import build_registry, create_app
 from registry.db import migrate
 from registry.db.models import ArtifactRow, UserRow
 from registry.db.session import Database
-from registry.services.backup import TABLES, BackupError, BackupService
+from registry.services.backup import TABLES, BackupService
+from registry.services.backup_format import BackupError
 from registry.services.container import Registry
 from registry.storage.archives import open_reader, open_writer, s3_client
 from tests.conftest import (

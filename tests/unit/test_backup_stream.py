@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from registry.services.backup import BackupError, _HashingReader
+from registry.services.backup_format import BackupError, HashingReader
 
 
 class _Chunked:
@@ -34,7 +34,7 @@ def test_reads_return_exactly_what_is_asked_across_chunks(read_size: int) -> Non
     data = rng.randbytes(300_000)
     digest = hashlib.sha256(data).hexdigest()
     store: Any = _Chunked(data, [rng.randrange(1, 70_000) for _ in range(12)])
-    reader = _HashingReader(store, digest)
+    reader = HashingReader(store, digest)
     out = []
     while piece := reader.read(read_size):
         if read_size > 0 and len(out) * read_size + len(piece) < len(data):
@@ -47,7 +47,7 @@ def test_reads_return_exactly_what_is_asked_across_chunks(read_size: int) -> Non
 def test_a_blob_whose_bytes_changed_is_refused() -> None:
     data = b"weights" * 1000
     store: Any = _Chunked(data[:-1] + b"X", [100, 5000])
-    reader = _HashingReader(store, hashlib.sha256(data).hexdigest())
+    reader = HashingReader(store, hashlib.sha256(data).hexdigest())
     while reader.read(4096):
         pass
     with pytest.raises(BackupError, match="does not match its sha256"):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.settings import SECRET_FILE_VARIABLES, Settings, SettingsError
+from registry.secret_files import SECRET_FILE_VARIABLES
+from registry.settings import Settings, SettingsError
 
 PRODUCTION = {"FLASK_ENV": "production", "SECRET_KEY": "k" * 32}
 

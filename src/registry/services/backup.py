@@ -34,8 +34,17 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.db.bulk import current_revision, is_empty, read_high_water, set_high_water, wipe
-from registry.db.models import Base, UTCDateTime
+from registry.db.models import Base
 from registry.db.session import Database
+from registry.services.backup_format import (
+    BackupError,
+    BytesReader,
+    HashingReader,
+    add_member,
+    decode_row,
+    encode_row,
+    first_line,
+)
 from registry.storage.archives import ArchiveWriter
 from registry.storage.blobs import CHUNK_SIZE, BlobStore, check_digest
 
@@ -52,10 +61,6 @@ _INSERT_BATCH = 500
 _SPOOL = 8 << 20  # table dumps larger than this go to a temporary file
 
 
-class BackupError(RuntimeError):
-    """The backup or restore cannot go on; the message says why and what to do."""
-
-
 @dataclass(frozen=True)
 class BackupSummary:
     tables: dict[str, int]
@@ -64,64 +69,6 @@ class BackupSummary:
 
 
 Progress = Callable[[int], None]  # told the size of each blob as it is copied
-
-
-def _encode(table: Table, row: Any) -> bytes:
-    values = {}
-    for column in table.columns:
-        value = row._mapping[column]
-        values[column.name] = value.isoformat() if isinstance(value, datetime) else value
-    return json.dumps(values, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
-
-
-def _decode(table: Table, line: bytes) -> dict[str, Any]:
-    raw = json.loads(line)
-    if not isinstance(raw, dict) or set(raw) != {c.name for c in table.columns}:
-        raise BackupError(f"a row of table {table.name} does not have its columns")
-    for column in table.columns:
-        value = raw[column.name]
-        if isinstance(column.type, UTCDateTime) and value is not None:
-            raw[column.name] = datetime.fromisoformat(value)
-    return raw
-
-
-class _HashingReader:
-    """A blob as a file object for tarfile, checked against its digest as it is read.
-
-    tarfile wants exactly `size` bytes per read; the blob comes in larger chunks, which
-    are handed out by offset so that no byte is copied more than once."""
-
-    def __init__(self, blobs: BlobStore, digest: str) -> None:
-        self.digest = digest
-        self._chunks = blobs.read(digest)
-        self._chunk = b""
-        self._offset = 0
-        self._hash = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        parts = []
-        wanted = size
-        while wanted != 0:
-            if self._offset >= len(self._chunk):
-                chunk = next(self._chunks, None)
-                if chunk is None:
-                    break
-                self._hash.update(chunk)
-                self._chunk, self._offset = chunk, 0
-            left = len(self._chunk) - self._offset
-            take = left if wanted < 0 else min(wanted, left)
-            parts.append(self._chunk[self._offset : self._offset + take])
-            self._offset += take
-            if wanted > 0:
-                wanted -= take
-        return b"".join(parts)
-
-    def check(self) -> None:
-        if self._hash.hexdigest() != self.digest:
-            raise BackupError(
-                f"the stored blob {self.digest} does not match its sha256: run "
-                "`registry verify --repair` before backing up"
-            )
 
 
 class BackupService:
@@ -141,11 +88,11 @@ class BackupService:
             manifest = self._snapshot(dumps)
             with tarfile.open(fileobj=cast(Any, sink), mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 body = json.dumps(manifest, indent=1, sort_keys=True).encode()
-                _add(tar, "manifest.json", len(body), _BytesReader(body))
+                add_member(tar, "manifest.json", len(body), BytesReader(body))
                 for blob in manifest["blobs"]:
                     try:
-                        reader = _HashingReader(self.blobs, blob["sha256"])
-                        _add(tar, f"blobs/{blob['sha256']}", blob["size"], reader)
+                        reader = HashingReader(self.blobs, blob["sha256"])
+                        add_member(tar, f"blobs/{blob['sha256']}", blob["size"], reader)
                     except FileNotFoundError as exc:
                         raise BackupError(
                             f"the blob {blob['sha256']} disappeared while the backup ran (an "
@@ -159,7 +106,7 @@ class BackupService:
                     dump = dumps[table.name]
                     size = dump.seek(0, 2)
                     dump.seek(0)
-                    _add(tar, f"tables/{table.name}.jsonl", size, dump)
+                    add_member(tar, f"tables/{table.name}.jsonl", size, dump)
             sink.commit()
         except BaseException:
             sink.abort()
@@ -181,7 +128,7 @@ class BackupService:
                 count = 0
                 ordered = select(table).order_by(*table.primary_key.columns)
                 for row in conn.execution_options(yield_per=1000).execute(ordered):
-                    dump.write(_encode(table, row))
+                    dump.write(encode_row(table, row))
                     count += 1
                 counts[table.name] = count
             high = read_high_water(conn, TABLES)
@@ -244,7 +191,7 @@ class BackupService:
                 restorer.run(tar, members)
         except IntegrityError as exc:
             raise BackupError(
-                f"the archive's rows do not fit together ({_first_line(exc.orig)}): it is damaged"
+                f"the archive's rows do not fit together ({first_line(exc.orig)}): it is damaged"
             ) from exc
         except tarfile.TarError as exc:
             raise BackupError(f"the archive is not a readable tar file: {exc}") from exc
@@ -283,28 +230,6 @@ class BackupService:
                 f"the backup has tables this registry does not know: {sorted(unknown)}"
             )
         return manifest
-
-
-def _first_line(error: object) -> str:
-    return (str(error).strip().splitlines() or ["unknown error"])[0]
-
-
-def _add(tar: tarfile.TarFile, name: str, size: int, fileobj: Any) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mode = 0o600
-    info.mtime = 0  # the same registry backs up to the same bytes
-    tar.addfile(info, fileobj)
-
-
-class _BytesReader:
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-
-    def read(self, size: int = -1) -> bytes:
-        size = len(self._data) if size < 0 else size
-        out, self._data = bytes(self._data[:size]), self._data[size:]
-        return out
 
 
 class _Restorer:
@@ -394,7 +319,7 @@ class _Restorer:
         while line := fh.readline(MAX_ROW_BYTES + 1):
             if len(line) > MAX_ROW_BYTES:
                 raise BackupError(f"a row of table {name} is implausibly large")
-            batch.append(_decode(table, line))
+            batch.append(decode_row(table, line))
             if len(batch) == _INSERT_BATCH:
                 conn.execute(insert(table), batch)
                 counts[name] += len(batch)

@@ -232,6 +232,8 @@ class Settings:
     aws_secret_access_key: str | None = _env("AWS_SECRET_ACCESS_KEY", None)
     aws_session_token: str | None = _env("AWS_SESSION_TOKEN", None)
     allow_default_admin_password: bool = _env("ALLOW_DEFAULT_ADMIN_PASSWORD", False)
+    # Flask reads FLASK_DEBUG itself when the app is made; production must not run so.
+    flask_debug: bool = _env("FLASK_DEBUG", False)
 
     @property
     def aws_credentials(self) -> dict[str, str]:
@@ -289,6 +291,11 @@ class Settings:
                     + " and ".join(weak)
                     + f" to random strings of at least {_MIN_SECRET} characters"
                 )
+        if self.is_production and self.flask_debug:
+            problems.append(
+                "FLASK_ENV=production refuses FLASK_DEBUG=true (debug mode shows internals "
+                "and lets errors escape): unset FLASK_DEBUG"
+            )
         if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
             problems.append(
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both, or neither "

@@ -1,4 +1,5 @@
-"""Secrets from files (`<VAR>_FILE`), AWS credentials and the admin password setting."""
+"""Secrets from files (`<VAR>_FILE`), AWS credentials, the admin password setting and
+debug mode: the production-safety settings."""
 
 from __future__ import annotations
 
@@ -79,3 +80,11 @@ def test_aws_credentials_go_together() -> None:
         "aws_secret_access_key": "secret",
         "aws_session_token": "t",
     }
+
+
+def test_production_refuses_debug_mode() -> None:
+    secrets = {**PRODUCTION, "JWT_SECRET": "j" * 32}
+    with pytest.raises(SettingsError, match="refuses FLASK_DEBUG=true"):
+        Settings.from_env({**secrets, "FLASK_DEBUG": "1"})
+    assert not Settings.from_env(secrets).flask_debug
+    assert Settings.from_env({"FLASK_DEBUG": "true"}).flask_debug  # a laptop may

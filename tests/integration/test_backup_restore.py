@@ -297,3 +297,35 @@ def test_a_failed_backup_leaves_no_file(
     with pytest.raises(BackupError, match="disappeared"):
         _service(source).backup(open_writer(str(tmp_path / "backup.tar")))
     assert list(tmp_path.glob("*backup.tar*")) == []
+
+
+def test_the_archive_is_one_snapshot_even_when_an_ingest_commits_meanwhile(
+    tmp_path: Path, upstream: FakeUpstream, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, api = _registry(tmp_path / "a", database_url, upstream)
+    target, _ = _registry(tmp_path / "b", f"sqlite:///{tmp_path / 'b.db'}", upstream)
+    try:
+        api.ingest("model", BERT)
+        before = _rows(source)
+        blob_sizes = BackupService._blob_sizes
+        late: list[str] = []
+
+        def ingest_then_list(conn: Any) -> dict[str, int]:
+            # Another request commits after the rows were read, before the blob list is.
+            late.append(api.ingest("dataset", BOOKCORPUS)["metadata"]["id"])
+            return blob_sizes(conn)
+
+        monkeypatch.setattr(BackupService, "_blob_sizes", staticmethod(ingest_then_list))
+        archive = tmp_path / "backup.tar"
+        _service(source).backup(open_writer(str(archive)))
+        with tarfile.open(archive) as tar:
+            names = tar.getnames()
+        assert late and _rows(source)["artifacts"] != before["artifacts"]
+        with archive.open("rb") as fh:
+            _service(target).restore(fh)
+        assert _rows(target) == before  # the state when the backup began, whole
+        wanted = {f"blobs/{d}" for d in _blob_digests(target)}
+        assert {n for n in names if n.startswith("blobs/")} == wanted
+    finally:
+        source.close()
+        target.close()

@@ -80,6 +80,7 @@ def make_blob_store(settings: Settings) -> BlobStore:
             region=settings.aws_region,
             endpoint_url=settings.aws_endpoint_url,
             prefix=settings.s3_prefix,
+            credentials=settings.aws_credentials,
         )
     return LocalBlobStore(settings.data_dir / "blobs")
 

@@ -179,7 +179,9 @@ def make_sources(
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
             policy=EgressPolicy.from_settings(
-                settings.url_allow_networks, settings.url_deny_networks
+                settings.url_allow_networks,
+                settings.url_deny_networks,
+                resolve_seconds=settings.upstream_timeout_seconds,
             ),
             archive_limits=limits,
         ),

@@ -16,8 +16,17 @@ from typing import Any
 
 from flask import Flask
 
-from registry.api import register_api
+from registry.api import json_limits, register_api
 from registry.db.session import Database
+from registry.limits.guards import (
+    BcryptGate,
+    IngestSlots,
+    LoginGuard,
+    LoginLimits,
+    RateLimiter,
+    RateLimits,
+)
+from registry.limits.stores import DatabaseLimits, LimitStore, RedisLimits
 from registry.observability.components import HealthReport
 from registry.observability.counters import BufferedCounters, DatabaseCounters, RedisCounters
 from registry.observability.health import host_of
@@ -116,6 +125,28 @@ def make_telemetry(settings: Settings, db: Database, redis_client: Any) -> Telem
         BufferedCounters(counters, settings.stats_flush_seconds),
         StoreHandler(logs, settings.stats_flush_seconds),
         Emf(settings.cloudwatch_metrics_namespace) if settings.enable_cloudwatch_metrics else None,
+    )
+
+
+def make_limit_store(db: Database, redis_client: Any, settings: Settings) -> LimitStore:
+    """Where limits are counted: Redis when REDIS_URL is set, else the database."""
+    if redis_client is not None:
+        return RedisLimits(redis_client, settings.redis_key_prefix)
+    return DatabaseLimits(db)
+
+
+def make_rate_limiter(settings: Settings, store: LimitStore) -> RateLimiter:
+    return RateLimiter(
+        store,
+        RateLimits(
+            per_minute={
+                "ingest": settings.rate_limit_ingest_per_minute,
+                "search": settings.rate_limit_search_per_minute,
+                "rating": settings.rate_limit_rating_per_minute,
+            },
+            address_factor=settings.rate_limit_address_factor,
+            enabled=settings.rate_limits_enabled,
+        ),
     )
 
 
@@ -284,7 +315,9 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
-    telemetry = make_telemetry(settings, db, make_redis(settings))
+    redis_client = make_redis(settings)
+    telemetry = make_telemetry(settings, db, redis_client)
+    limits = make_limit_store(db, redis_client, settings)
     janitor = BlobJanitor(db, blobs)
     work_root = settings.data_dir / "work"
     github = GitHubClient(
@@ -301,6 +334,15 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         admin_password=settings.admin_password,
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
+        login_guard=LoginGuard(
+            limits,
+            LoginLimits(
+                failures_per_user=settings.login_failures_per_user,
+                failures_per_address=settings.login_failures_per_address,
+                window_seconds=settings.login_failure_window_seconds,
+            ),
+        ),
+        bcrypt_gate=BcryptGate(settings.bcrypt_max_concurrent),
     )
     hf = HuggingFaceSource(
         endpoint=settings.hf_endpoint,
@@ -334,6 +376,15 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
         telemetry=telemetry,
+        slots=IngestSlots(
+            limits,
+            total=settings.ingest_max_concurrent,
+            per_user=settings.ingest_max_per_user,
+            # Longer than an ingest may run, so only a crashed worker's slot expires.
+            lease_seconds=settings.ingest_deadline_seconds + 60,
+        ),
+        deadline_seconds=settings.ingest_deadline_seconds,
+        fetch_deadline_seconds=settings.upstream_deadline_seconds,
     )
     monitors = make_monitors(settings, db, blobs, work_root, jail)
     downloads = DownloadService(db, blobs, users, monitors=monitors)
@@ -377,6 +428,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         groups=GroupService(db),
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
+        rate_limits=make_rate_limiter(settings, limits),
     )
 
 
@@ -391,6 +443,7 @@ def create_app(registry: Registry) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
+    json_limits.install(app, registry.settings.max_json_bytes, registry.settings.max_json_depth)
     install_request_hooks(app, registry.telemetry)
     register_api(app)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))

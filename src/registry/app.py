@@ -407,6 +407,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             db,
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
+            max_scan_bytes=settings.regex_max_scan_bytes,
         ),
         downloads=downloads,
         janitor=janitor,

@@ -64,7 +64,7 @@ def test_a_text_whose_worst_case_no_longer_fits_is_not_started() -> None:
     assert not budget.search(readme)  # a correct answer: no `a`, 999 characters, `c`
     now[0] = worst  # the first README took its worst case
     budget.done()
-    with pytest.raises(BadRequest, match="REGEX_BUDGET_SECONDS.*after 1 artifacts"):
+    with pytest.raises(BadRequest, match=r"REGEX_BUDGET_SECONDS.*after 1 artifacts"):
         budget.search(readme)
     assert spy.lengths == [CAP]
 

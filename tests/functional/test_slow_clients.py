@@ -4,6 +4,7 @@ it): 50 slowloris sockets and 50 downloaders that never read a large bundle leav
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -106,10 +107,8 @@ def _slowloris(port: int, stop: threading.Event) -> list[socket.socket]:
         while not stop.wait(1.0):
             n += 1
             for sock in socks:
-                try:
+                with contextlib.suppress(OSError):
                     sock.sendall(f"X-Slow-{n}: 1\r\n".encode())
-                except OSError:
-                    pass
 
     threading.Thread(target=drip, daemon=True).start()
     return socks

@@ -18,14 +18,7 @@ from flask import Flask
 
 from registry.api import json_limits, register_api
 from registry.db.session import Database
-from registry.limits.guards import (
-    BcryptGate,
-    IngestSlots,
-    LoginGuard,
-    LoginLimits,
-    RateLimiter,
-    RateLimits,
-)
+from registry.limits.guards import BcryptGate, IngestSlots, LoginGuard, RateLimiter
 from registry.limits.stores import DatabaseLimits, LimitStore, RedisLimits
 from registry.observability.components import HealthReport
 from registry.observability.counters import BufferedCounters, DatabaseCounters, RedisCounters
@@ -133,21 +126,6 @@ def make_limit_store(db: Database, redis_client: Any, settings: Settings) -> Lim
     if redis_client is not None:
         return RedisLimits(redis_client, settings.redis_key_prefix)
     return DatabaseLimits(db)
-
-
-def make_rate_limiter(settings: Settings, store: LimitStore) -> RateLimiter:
-    return RateLimiter(
-        store,
-        RateLimits(
-            per_minute={
-                "ingest": settings.rate_limit_ingest_per_minute,
-                "search": settings.rate_limit_search_per_minute,
-                "rating": settings.rate_limit_rating_per_minute,
-            },
-            address_factor=settings.rate_limit_address_factor,
-            enabled=settings.rate_limits_enabled,
-        ),
-    )
 
 
 def make_health(
@@ -334,14 +312,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         admin_password=settings.admin_password,
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
-        login_guard=LoginGuard(
-            limits,
-            LoginLimits(
-                failures_per_user=settings.login_failures_per_user,
-                failures_per_address=settings.login_failures_per_address,
-                window_seconds=settings.login_failure_window_seconds,
-            ),
-        ),
+        login_guard=LoginGuard.from_settings(limits, settings),
         bcrypt_gate=BcryptGate(settings.bcrypt_max_concurrent),
     )
     hf = HuggingFaceSource(
@@ -376,13 +347,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
         telemetry=telemetry,
-        slots=IngestSlots(
-            limits,
-            total=settings.ingest_max_concurrent,
-            per_user=settings.ingest_max_per_user,
-            # Longer than an ingest may run, so only a crashed worker's slot expires.
-            lease_seconds=settings.ingest_deadline_seconds + 60,
-        ),
+        slots=IngestSlots.from_settings(limits, settings),
         deadline_seconds=settings.ingest_deadline_seconds,
         fetch_deadline_seconds=settings.upstream_deadline_seconds,
     )
@@ -429,7 +394,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         groups=GroupService(db),
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
-        rate_limits=make_rate_limiter(settings, limits),
+        rate_limits=RateLimiter.from_settings(limits, settings),
     )
 
 

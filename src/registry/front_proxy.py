@@ -34,8 +34,10 @@ from registry.settings import Settings
 
 NGINX = os.environ.get("NGINX_BINARY", "nginx")
 # Past this much buffered on disk per response, nginx reads from gunicorn only as fast
-# as the client takes it (bundles bigger than this hold a thread for their last part).
-MAX_TEMP_FILE = "2048m"
+# as the client takes it: the bound on temporary disk is (slow downloads) x this, and a
+# larger bundle holds a gunicorn thread for its rest, at most `send_timeout` after its
+# client stops reading.
+MAX_TEMP_FILE = "256m"
 
 
 def nginx_conf(settings: Settings, upstream_port: int, work: Path) -> str:

@@ -83,7 +83,8 @@ def request_json() -> Any:
     """The request's body as JSON, within the app's limits (see `install`)."""
     max_bytes, max_depth = current_app.config["REGISTRY_JSON_LIMITS"]
     declared = request.content_length
-    if declared is not None and declared > max_bytes:
+    whole_cap = request.max_content_length  # MAX_REQUEST_BYTES: 413 when reading, below
+    if declared is not None and declared > max_bytes and not (whole_cap and declared > whole_cap):
         raise BadRequest(
             f"the JSON body is {declared} bytes, over MAX_JSON_BYTES ({max_bytes} bytes)"
         )

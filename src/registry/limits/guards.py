@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from registry.domain.errors import TooManyRequests
 from registry.limits.stores import LimitStore
+from registry.settings import Settings
 
 Clock = Callable[[], float]
 
@@ -50,6 +51,20 @@ class RateLimiter:
         self.store = store
         self.limits = limits
         self.clock = clock
+
+    @classmethod
+    def from_settings(cls, store: LimitStore, settings: Settings) -> RateLimiter:
+        per_minute = {
+            "ingest": settings.rate_limit_ingest_per_minute,
+            "search": settings.rate_limit_search_per_minute,
+            "rating": settings.rate_limit_rating_per_minute,
+        }
+        return cls(
+            store,
+            RateLimits(
+                per_minute, settings.rate_limit_address_factor, settings.rate_limits_enabled
+            ),
+        )
 
     def check(self, operation: str, token_id: str | None, address: str | None) -> None:
         """Count one `operation` for the token and the address; 429 beyond their limits."""
@@ -93,6 +108,15 @@ class LoginGuard:
         self.store = store
         self.limits = limits
         self.clock = clock
+
+    @classmethod
+    def from_settings(cls, store: LimitStore, settings: Settings) -> LoginGuard:
+        limits = LoginLimits(
+            failures_per_user=settings.login_failures_per_user,
+            failures_per_address=settings.login_failures_per_address,
+            window_seconds=settings.login_failure_window_seconds,
+        )
+        return cls(store, limits)
 
     def _keys(self, name: str, address: str | None) -> list[tuple[str, str, int]]:
         keys = [("user name", f"login|user|{_digest(name)}", self.limits.failures_per_user)]
@@ -158,6 +182,16 @@ class IngestSlots:
         self.per_user = per_user
         self.lease_seconds = lease_seconds
         self.clock = clock
+
+    @classmethod
+    def from_settings(cls, store: LimitStore, settings: Settings) -> IngestSlots:
+        return cls(
+            store,
+            total=settings.ingest_max_concurrent,
+            per_user=settings.ingest_max_per_user,
+            # Longer than an ingest may run, so only a crashed worker's slot expires.
+            lease_seconds=settings.ingest_deadline_seconds + 60,
+        )
 
     @contextmanager
     def hold(self, user_id: int) -> Iterator[None]:

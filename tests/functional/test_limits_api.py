@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -26,6 +27,14 @@ def limited_api(request: pytest.FixtureRequest, make_api: MakeApi) -> Any:
         return make_api(**overrides)
 
     return build
+
+
+def _one_minute(registry: Registry) -> None:
+    """Pin the rate limiter's clock inside one minute: a count that straddles a minute
+    boundary would start again at 0 halfway through the test."""
+    assert registry.rate_limits is not None
+    at = time.time()
+    registry.rate_limits.clock = lambda: at
 
 
 def _login(api: Api, name: str, password: str, address: str = "203.0.113.1") -> Any:
@@ -80,7 +89,8 @@ def test_parallel_password_checks_beyond_the_gate_answer_429(limited_api: Any) -
 
 
 def test_regex_search_and_rating_are_rate_limited_per_token(limited_api: Any) -> None:
-    api, _ = limited_api(rate_limit_search_per_minute=2, rate_limit_rating_per_minute=1)
+    api, registry = limited_api(rate_limit_search_per_minute=2, rate_limit_rating_per_minute=1)
+    _one_minute(registry)
     for _ in range(2):
         assert api.call("POST", "/artifact/byRegEx", json={"regex": "x"}).status_code == 404
     resp = api.call("POST", "/artifact/byRegEx", json={"regex": "x"})
@@ -113,7 +123,8 @@ def test_ingests_beyond_the_users_slots_answer_429_and_store_nothing(limited_api
 
 
 def test_ingests_are_rate_limited_per_token(limited_api: Any) -> None:
-    api, _ = limited_api(rate_limit_ingest_per_minute=1)
+    api, registry = limited_api(rate_limit_ingest_per_minute=1)
+    _one_minute(registry)
     api.ingest("model", BERT)
     resp = api.call("POST", "/artifact/model", json={"url": BERT})
     assert resp.status_code == 429 and resp.headers["Retry-After"]

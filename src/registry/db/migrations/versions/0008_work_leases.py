@@ -5,7 +5,7 @@ that died is free again once it expires (see `registry.limits.stores`). With
 REDIS_URL set, Redis holds the leases and this table stays empty.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 23:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

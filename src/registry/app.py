@@ -16,8 +16,10 @@ from typing import Any
 
 from flask import Flask
 
-from registry.api import register_api
+from registry.api import json_limits, register_api
 from registry.db.session import Database
+from registry.limits.guards import BcryptGate, IngestSlots, LoginGuard, RateLimiter
+from registry.limits.stores import DatabaseLimits, LimitStore, RedisLimits
 from registry.observability.components import HealthReport
 from registry.observability.counters import BufferedCounters, DatabaseCounters, RedisCounters
 from registry.observability.health import host_of
@@ -121,6 +123,13 @@ def make_telemetry(settings: Settings, db: Database, redis_client: Any) -> Telem
         StoreHandler(logs, settings.stats_flush_seconds),
         Emf(settings.cloudwatch_metrics_namespace) if settings.enable_cloudwatch_metrics else None,
     )
+
+
+def make_limit_store(db: Database, redis_client: Any, settings: Settings) -> LimitStore:
+    """Where limits are counted: Redis when REDIS_URL is set, else the database."""
+    if redis_client is not None:
+        return RedisLimits(redis_client, settings.redis_key_prefix)
+    return DatabaseLimits(db)
 
 
 def make_health(
@@ -301,7 +310,9 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
-    telemetry = make_telemetry(settings, db, make_redis(settings))
+    redis_client = make_redis(settings)
+    telemetry = make_telemetry(settings, db, redis_client)
+    limits = make_limit_store(db, redis_client, settings)
     janitor = BlobJanitor(db, blobs)
     work_root = settings.data_dir / "work"
     github = GitHubClient(
@@ -318,6 +329,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         admin_password=settings.admin_password,
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
+        login_guard=LoginGuard.from_settings(limits, settings),
+        bcrypt_gate=BcryptGate(settings.bcrypt_max_concurrent),
     )
     hf = HuggingFaceSource(
         endpoint=settings.hf_endpoint,
@@ -357,6 +370,9 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
                 memory_bytes=settings.pickle_scan_memory_mb << 20,
             )
         ),
+        slots=IngestSlots.from_settings(limits, settings),
+        deadline_seconds=settings.ingest_deadline_seconds,
+        fetch_deadline_seconds=settings.upstream_deadline_seconds,
     )
     monitors = make_monitors(settings, db, blobs, work_root, jail)
     downloads = DownloadService(db, blobs, users, monitors=monitors)
@@ -379,6 +395,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             db,
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
+            max_scan_bytes=settings.regex_max_scan_bytes,
         ),
         downloads=downloads,
         janitor=janitor,
@@ -400,6 +417,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         groups=GroupService(db),
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
+        rate_limits=RateLimiter.from_settings(limits, settings),
     )
 
 
@@ -414,6 +432,7 @@ def create_app(registry: Registry) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
+    json_limits.install(app, registry.settings.max_json_bytes, registry.settings.max_json_depth)
     install_request_hooks(app, registry.telemetry)
     register_api(app, registry.settings.cors_allow_origins)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))

@@ -280,6 +280,31 @@ class Settings:
             keys["aws_session_token"] = self.aws_session_token
         return keys
 
+    # Bounded work (docs/security.md, "Bounded work"): what one request, caller or
+    # address may make the registry do, so no client can stall it or starve others.
+    max_json_bytes: int = _env("MAX_JSON_BYTES", 1 << 20, _between(64, unit=" bytes"))
+    max_json_depth: int = _env("MAX_JSON_DEPTH", 32, _between(2, 1000))
+    upstream_deadline_seconds: float = _env(
+        "UPSTREAM_DEADLINE_SECONDS", 600.0, _positive("seconds")
+    )
+    ingest_deadline_seconds: float = _env("INGEST_DEADLINE_SECONDS", 840.0, _positive("seconds"))
+    ingest_max_concurrent: int = _env("INGEST_MAX_CONCURRENT", 8, _between(1, 10_000))
+    ingest_max_per_user: int = _env("INGEST_MAX_PER_USER", 4, _between(1, 10_000))
+    regex_max_scan_bytes: int = _env(
+        "REGEX_MAX_SCAN_BYTES", 64 << 10, _between(1024, 1 << 20, " bytes")
+    )
+    login_failures_per_user: int = _env("LOGIN_FAILURES_PER_USER", 10, _between(1))
+    login_failures_per_address: int = _env("LOGIN_FAILURES_PER_ADDRESS", 50, _between(1))
+    login_failure_window_seconds: int = _env(
+        "LOGIN_FAILURE_WINDOW_SECONDS", 900, _between(60, 86_400, " seconds")
+    )
+    bcrypt_max_concurrent: int = _env("BCRYPT_MAX_CONCURRENT", 2, _between(1, 64))
+    rate_limits_enabled: bool = _env("RATE_LIMITS_ENABLED", True)
+    rate_limit_ingest_per_minute: int = _env("RATE_LIMIT_INGEST_PER_MINUTE", 30, _between(1))
+    rate_limit_search_per_minute: int = _env("RATE_LIMIT_SEARCH_PER_MINUTE", 300, _between(1))
+    rate_limit_rating_per_minute: int = _env("RATE_LIMIT_RATING_PER_MINUTE", 300, _between(1))
+    rate_limit_address_factor: int = _env("RATE_LIMIT_ADDRESS_FACTOR", 4, _between(1, 1000))
+
     @property
     def is_production(self) -> bool:
         return self.flask_env == "production"
@@ -365,8 +390,29 @@ class Settings:
                 f"WORKLOAD_TIMEOUT_SECONDS ({self.workload_timeout_seconds:g} s) must be shorter "
                 f"than REQUEST_TIMEOUT_SECONDS ({self.request_timeout_seconds} s)"
             )
+        problems += self._bound_problems()
         problems += _database_problems(self.effective_database_url)
         problems += _policy_problems(self.ingest_policy)
+        return problems
+
+    def _bound_problems(self) -> list[str]:
+        problems = []
+        if self.ingest_deadline_seconds >= self.request_timeout_seconds:
+            problems.append(
+                f"INGEST_DEADLINE_SECONDS ({self.ingest_deadline_seconds:g} s) must be shorter "
+                f"than REQUEST_TIMEOUT_SECONDS ({self.request_timeout_seconds} s): the server "
+                "would cut the ingest off mid-way instead of refusing it cleanly"
+            )
+        if self.ingest_max_per_user > self.ingest_max_concurrent:
+            problems.append(
+                f"INGEST_MAX_PER_USER ({self.ingest_max_per_user}) must not exceed "
+                f"INGEST_MAX_CONCURRENT ({self.ingest_max_concurrent})"
+            )
+        if self.max_json_bytes > self.max_request_bytes:
+            problems.append(
+                f"MAX_JSON_BYTES ({self.max_json_bytes}) must not exceed MAX_REQUEST_BYTES "
+                f"({self.max_request_bytes})"
+            )
         return problems
 
     @classmethod

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import os
+import subprocess
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +126,27 @@ def test_which_files_are_scanned(tmp_path: Path, path: str, head: bytes, candida
     local = tmp_path / "f"
     local.write_bytes(head)
     assert is_pickle_candidate(path, local) is candidate
+
+
+def test_the_scanner_process_sees_no_secret_of_the_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", "a-secret-the-scanner-must-not-see")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user:password@db/registry")
+    probe = tmp_path / "env.json"
+    # A stand-in for the scanner's module that writes its environment down.
+    module = tmp_path / "envprobe.py"
+    module.write_text(
+        f"import json, os\nopen({str(probe)!r}, 'w').write(json.dumps(dict(os.environ)))\n"
+    )
+    real_popen = subprocess.Popen
+
+    def popen(argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        assert argv[1:] == ["-m", "registry.rating.pickle_worker"]
+        return real_popen([argv[0], str(module)], **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    _scan(tmp_path, {"a.bin": b"\x80\x02N."})
+    seen = json.loads(probe.read_text())
+    assert set(seen) <= {"PATH", "TMPDIR", "LC_CTYPE"}  # LC_CTYPE: Python's UTF-8 coercion
+    assert seen["TMPDIR"].startswith(str(tmp_path))

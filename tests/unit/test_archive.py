@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import struct
 import zipfile
 from pathlib import Path
 
@@ -132,3 +133,18 @@ def test_100001_entries_are_refused_from_the_zip64_end_record(tmp_path: Path) ->
     with pytest.raises(BadRequest, match="holds 100001 entries, more than 100000"):
         extract_zip(path, tmp_path / "out", ArtifactType.DATASET, max_bytes=MIB)
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_an_end_record_signature_inside_the_comment_is_not_the_end_record(
+    tmp_path: Path,
+) -> None:
+    # A comment that looks like an end record declaring 65,535 entries.
+    fake = b"PK\x05\x06" + struct.pack("<4H2LH", 0, 0, 0xFFFF, 0xFFFF, 0, 0, 0)
+    path = tmp_path / "commented.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.txt", b"a")
+        zf.comment = fake + b" and some text"
+    limits = ArchiveLimits(max_entries=1)
+    # Not refused for the comment's 65,535 entries (what the zip reader then makes of such
+    # a comment is its own business: it too may take it for the end record).
+    extract_zip(path, tmp_path / "out", ArtifactType.CODE, max_bytes=MIB, limits=limits)

@@ -70,8 +70,15 @@ def _directory_size(path: Path) -> tuple[int, int] | None:
         tail_len = min(size, _EOCD.size + 0xFFFF)
         fh.seek(size - tail_len)
         tail = fh.read(tail_len)
+        # The record is the one whose comment runs exactly to the end of the file: the
+        # signature may also occur inside a comment.
         at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < _EOCD.size:
+        while at >= 0 and not (
+            len(tail) - at >= _EOCD.size
+            and at + _EOCD.size + _EOCD.unpack_from(tail, at)[7] == len(tail)
+        ):
+            at = tail.rfind(b"PK\x05\x06", 0, at)
+        if at < 0:
             return None
         fields = _EOCD.unpack_from(tail, at)
         entries, directory = fields[4], fields[5]

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from registry.front_proxy import nginx_conf
+from registry.settings import Settings
 from tests.fakes import FakeUpstream
 from tests.functional.server_process import server_env
 
@@ -150,3 +152,28 @@ def test_slowloris_and_non_reading_downloaders_leave_the_server_answering(
         stop.set()
         for sock in held:
             sock.close()
+
+
+def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / sub).mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_conf(Settings(port=9000), 9001, tmp_path))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    checked = subprocess.run(
+        [nginx, "-t", "-e", "stderr", "-c", str(conf)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_bad_setting_stops_it_with_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "registry.front_proxy"],
+        env={**os.environ, "PORT": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "registry: PORT must be a whole number, got 'abc'"

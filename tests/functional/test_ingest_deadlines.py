@@ -72,9 +72,9 @@ def trickle() -> Iterator[Trickle]:
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"ingest_deadline_seconds": 1.0}, "INGEST_DEADLINE_SECONDS (1 s)"),
+        ({"ingest_deadline": 1.0}, "INGEST_DEADLINE_SECONDS (1 s)"),
         (
-            {"ingest_deadline_seconds": 60.0, "upstream_deadline_seconds": 1.0},
+            {"ingest_deadline": 60.0, "upstream_deadline_seconds": 1.0},
             "UPSTREAM_DEADLINE_SECONDS (1 s)",
         ),
     ],
@@ -105,7 +105,7 @@ def _assert_nothing_kept(api: Api, registry: Registry) -> None:
 
 def test_the_ingest_stops_between_steps_once_its_deadline_passed(make_api: MakeApi) -> None:
     """A slow policy (a rating) uses up the deadline: the ingest stops before storing."""
-    api, registry = make_api(ingest_deadline_seconds=0.5)
+    api, registry = make_api(ingest_deadline=0.5)
     original = registry.ingest.policy
 
     class SlowPolicy:

@@ -5,11 +5,13 @@ it): 50 slowloris sockets and 50 downloaders that never read a large bundle leav
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -81,12 +83,20 @@ def _token(base: str) -> str:
     return str(resp.json())
 
 
+def _random_safetensors(nbytes: int) -> bytes:
+    """A valid safetensors file of incompressible bytes (one U8 tensor)."""
+    header = {"weight": {"dtype": "U8", "shape": [nbytes], "data_offsets": [0, nbytes]}}
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    return struct.pack("<Q", len(encoded)) + encoded + random.Random(9).randbytes(nbytes)
+
+
 def _big_bundle(base: str, token: str, tmp_path: Path) -> str:
     """A model whose bundle (stored, not compressed) is far bigger than socket buffers."""
     archive = tmp_path / "big.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("README.md", "# big\n")
-        zf.writestr("model.safetensors", random.Random(9).randbytes(24 << 20))
+        zf.writestr("model.safetensors", _random_safetensors(24 << 20))
     resp = requests.post(
         f"{base}/artifact/model?name=big",
         data=archive.read_bytes(),

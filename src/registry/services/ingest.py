@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
@@ -42,7 +42,14 @@ from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
 from registry.sources import deadline
-from registry.sources.base import CanonicalSource, Manifest, Source, SourceKind, SourceRef
+from registry.sources.base import (
+    CanonicalSource,
+    Manifest,
+    Source,
+    SourceKind,
+    SourceRef,
+    StagedFile,
+)
 from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
@@ -63,6 +70,14 @@ class IngestPolicy(Protocol):
         manifest: Manifest,
         links: list[DeclaredLink],
     ) -> dict[str, Any] | None: ...
+
+
+class FileCheck(Protocol):
+    """Looks inside the staged files before anything is decided: raises for a file no
+    loader could trust, returns what to record with the artifact (`upstream["file_scan"]`),
+    which the policy then judges."""
+
+    def scan(self, files: Sequence[StagedFile], workdir: Path) -> dict[str, Any]: ...
 
 
 class AdmitAll:
@@ -110,10 +125,12 @@ class IngestService:
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         telemetry: PipelineTelemetry | None = None,
+        file_check: FileCheck | None = None,
         slots: IngestSlots | None = None,
         deadline_seconds: float | None = None,
         fetch_deadline_seconds: float | None = None,
     ) -> None:
+        self.file_check = file_check
         self.db = db
         self.slots = slots
         self.deadline_seconds = deadline_seconds
@@ -359,6 +376,8 @@ class IngestService:
         self._in_time(f"fetching {ref.url}")
         if not manifest.files:
             raise BadRequest(f"{ref.url} has no files to ingest")
+        if self.file_check is not None:
+            manifest.upstream["file_scan"] = self.file_check.scan(manifest.files, workdir)
         links = links_of(description_of(manifest), self.canonical)
         rating = self.policy.check(artifact_type, name, manifest, links)
         self._in_time(f"rating {ref.url}")

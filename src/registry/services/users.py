@@ -20,6 +20,7 @@ from registry.db.session import Database
 from registry.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from registry.domain.models import Credential, Permission, Principal, User
 from registry.limits.guards import BcryptGate, LoginGuard
+from registry.settings import DEFAULT_ADMIN_PASSWORD
 
 # Clients in the wild send the spec's default password with this other ending.
 _DEFAULT_PASSWORD_VARIANT = ("DROP TABLE artifacts;", "DROP TABLE packages;")
@@ -62,7 +63,8 @@ class UserService:
         self._dummy_hash: str | None = None
 
     def ensure_default_admin(self, session: Session) -> UserRow:
-        """Create the default admin with the published password when it is absent.
+        """Create the default admin with its configured password (REGISTRY_ADMIN_PASSWORD,
+        else the published one) when it is absent.
 
         An existing one keeps its password: once an administrator has changed it, no
         restart or reset brings back the password anyone who read the spec knows."""
@@ -81,13 +83,29 @@ class UserService:
         return row
 
     def seed(self) -> None:
+        """Create the default admin; and when REGISTRY_ADMIN_PASSWORD is set while the
+        admin still has the published password, replace that password (and revoke the
+        tokens it gave), so an installation seeded before the variable was set is fixed
+        by setting it. A password an administrator chose is never touched."""
         try:
             with self.db.transaction() as session:
-                self.ensure_default_admin(session)
+                row = self.ensure_default_admin(session)
+                if self.admin_password != DEFAULT_ADMIN_PASSWORD and verify_password(
+                    DEFAULT_ADMIN_PASSWORD, row.password_hash
+                ):
+                    row.password_hash = hash_password(self.admin_password, self.bcrypt_rounds)
+                    UserRepository(session).revoke_tokens(row.id)
         except IntegrityError as exc:
             if broken_unique_constraint(exc) != UQ_USER_NAME:
                 raise
             # another worker seeded it at the same moment
+
+    def admin_has_published_password(self) -> bool:
+        """Whether the default admin exists and still signs in with the published password."""
+        with self.db.read() as session:
+            row = UserRepository(session).get_by_name(self.admin_name)
+            stored = row.password_hash if row is not None else None
+        return stored is not None and verify_password(DEFAULT_ADMIN_PASSWORD, stored)
 
     def check_password(self, name: str, password: str) -> None:
         """400 when `password` fails the strength rule (README) for user `name`. The

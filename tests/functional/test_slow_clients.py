@@ -26,7 +26,7 @@ import requests
 from registry.front_proxy import nginx_conf
 from registry.settings import Settings
 from tests.fakes import FakeUpstream
-from tests.functional.server_process import server_env
+from tests.functional.server_process import free_port, server_env
 
 pytestmark = pytest.mark.skipif(
     shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
@@ -43,6 +43,7 @@ def stack(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator
         tmp_path / "data", database_url, upstream, WEB_THREADS="2", KEEPALIVE_SECONDS="75"
     )
     env["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
+    env["PORT"] = str(_port_pair())  # nginx on PORT, gunicorn on PORT + 1
     base = f"http://127.0.0.1:{env['PORT']}"
     log = (tmp_path / "stack.log").open("wb")
     proc = subprocess.Popen(
@@ -71,6 +72,19 @@ def stack(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def _port_pair() -> int:
+    """A free port whose successor is free too (the machine is shared: checked, not hoped)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
 
 
 def _token(base: str) -> str:

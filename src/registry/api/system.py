@@ -15,7 +15,15 @@ from flask import (
 )
 
 from registry.api.access import public, requires
-from registry.api.common import caller, json_body, parse, principal, public_base, registry
+from registry.api.common import (
+    caller,
+    flag_arg,
+    json_body,
+    parse,
+    principal,
+    public_base,
+    registry,
+)
 from registry.api.schemas import AuthenticationRequest
 from registry.domain.errors import BadRequest
 from registry.domain.models import Permission
@@ -51,10 +59,7 @@ def health_components() -> Response:
     minutes = window_minutes(request.args.get("windowMinutes"))
     if minutes is None:
         raise BadRequest("windowMinutes must be a whole number of minutes from 5 to 1440")
-    raw = request.args.get("includeTimeline", "false").strip().lower()
-    if raw not in {"true", "false", "1", "0", ""}:
-        raise BadRequest("includeTimeline must be true or false")
-    report = registry().health.collection(minutes, raw in {"true", "1"}, logs_url)
+    report = registry().health.collection(minutes, flag_arg("includeTimeline"), logs_url)
     return jsonify(report)
 
 

@@ -7,6 +7,7 @@ the `schemathesis` command through SCHEMATHESIS_HOOKS.
 - Random ids only ever reach a 404; so that operations reach their real logic, a
   well-formed `id` in a path is often one of the artifacts seeded before the run (of
   the type the path names). Malformed ids (negative cases) are left as they are.
+- Hub repository ids, group and user names are often ones the registry has.
 - A DELETE /reset that succeeds empties the registry: the artifacts are ingested again.
 """
 
@@ -27,6 +28,8 @@ TOKEN = os.environ.get("REGISTRY_CONTRACT_TOKEN", "")
 SOURCES: dict[str, list[str]] = json.loads(os.environ.get("REGISTRY_CONTRACT_SOURCES", "{}"))
 SEEDED: dict[str, str] = json.loads(os.environ.get("REGISTRY_CONTRACT_SEEDED", "{}"))
 ADMIN: list[str] = json.loads(os.environ.get("REGISTRY_CONTRACT_ADMIN", '["", ""]'))
+HUB_REPO = ("google-bert", "bert-base-uncased")  # the seeded model's upstream id
+GROUP = os.environ.get("REGISTRY_CONTRACT_GROUP", "")
 WELL_FORMED_ID = re.compile(r"[a-zA-Z0-9-]{1,64}")
 
 
@@ -47,12 +50,31 @@ def _kind(path_parameters: dict[str, Any], path: str) -> str:
     return "model" if "/model/" in path or path.startswith("/download/") else "code"
 
 
+def _known(method: str, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Names the registry has, for the Hub-compatible API, groups and users."""
+    if not all(isinstance(v, str) and v for v in params.values()):
+        return None
+    if path.startswith("/hf/"):
+        hub = {"namespace": HUB_REPO[0], "repo": HUB_REPO[1], "revision": "main"}
+        return {**params, **{k: v for k, v in hub.items() if k in params}}
+    if (path.startswith("/groups/") and method != "DELETE") or "/members/" in path:
+        return {**params, "name": GROUP, **({"user": ADMIN[0]} if "user" in params else {})}
+    if path == "/users/{name}" and method == "GET":
+        return {**params, "name": ADMIN[0]}
+    return None
+
+
 @schemathesis.hook
 def flatmap_path_parameters(
     context: schemathesis.HookContext, path_parameters: dict[str, Any] | None
 ) -> st.SearchStrategy[dict[str, Any] | None]:
     operation = context.operation
-    if operation is None or not path_parameters or "id" not in path_parameters:
+    if operation is None or not path_parameters:
+        return st.just(path_parameters)
+    known = _known(operation.method.upper(), operation.path, path_parameters)
+    if known is not None:
+        return st.sampled_from([known, known, path_parameters])
+    if "id" not in path_parameters:
         return st.just(path_parameters)
     ident = path_parameters["id"]
     if not isinstance(ident, str) or not WELL_FORMED_ID.fullmatch(ident):

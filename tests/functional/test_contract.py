@@ -34,6 +34,9 @@ from tests.fakes import FakeUpstream
 from tests.functional.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = Path(__file__).with_name("contract")
+# The course's contract as it was given (ECE 461 Fall 2025 Phase 2, v3.4.7).
+COURSE = CONTRACT / "course-openapi.yaml"
 # Pages for people (HTML, the `web` blueprint) and static files: not API operations.
 NOT_API = {"static", "web.static"}
 NOT_API_BLUEPRINTS = {"web"}
@@ -92,6 +95,40 @@ def test_every_route_is_documented_and_every_documented_route_is_served(app: Fla
     ]
     assert not_served == []
     assert undocumented == []
+
+
+def _parameters(path_item: dict[str, Any], operation: dict[str, Any]) -> set[tuple[str, str]]:
+    every = path_item.get("parameters", []) + operation.get("parameters", [])
+    return {(p["name"], p["in"]) for p in every if "$ref" not in p}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_course_contract_s_operations_are_served_unchanged(app: Flask) -> None:
+    """Every operation of the course's document is in the served one, with its
+    operationId, its parameters, its request body's media types and every status it
+    lists (the served document adds to them, and never drops one)."""
+    course = yaml.safe_load(COURSE.read_text())
+    served = _document(app)
+    changed = []
+    for path, item in course["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            theirs, ours = item[method], served["paths"].get(path, {}).get(method)
+            label = f"{method.upper()} {path}"
+            if ours is None:
+                changed.append(f"{label}: missing")
+                continue
+            if theirs.get("operationId") not in (None, ours.get("operationId")):
+                changed.append(f"{label}: operationId")
+            if not _parameters(item, theirs) <= _parameters(served["paths"][path], ours):
+                changed.append(f"{label}: parameters")
+            body = set(theirs.get("requestBody", {}).get("content", {}))
+            if not body <= set(ours.get("requestBody", {}).get("content", {})):
+                changed.append(f"{label}: request body")
+            if not set(theirs["responses"]) <= set(ours["responses"]):
+                changed.append(f"{label}: statuses")
+    assert changed == []
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -180,6 +217,7 @@ def test_unknown_properties_in_request_bodies_are_ignored(api: Api, upstream: Fa
 
 # ---- schemathesis over the whole document, against a live registry ----------------------
 
+GROUP = "contract-team"
 SEEDS = {
     "model": (BERT, "bert"),
     "dataset": (BOOKCORPUS, "bookcorpus"),
@@ -209,6 +247,7 @@ def seeded_server(tmp_path: Path, upstream: FakeUpstream) -> Iterator[dict[str, 
             kind: admin.ingest(kind, source, name)["metadata"]["id"]
             for kind, (source, name) in SEEDS.items()
         }
+        assert admin.call("POST", "/groups", json={"name": GROUP}).status_code == 201
         with serve(app) as base:
             yield {"url": base, "token": admin.token, "seeded": seeded}
     finally:
@@ -226,6 +265,7 @@ def test_schemathesis_with_every_check_finds_nothing(
         "PYTHONPATH": str(ROOT),
         "REGISTRY_CONTRACT_URL": base,
         "REGISTRY_CONTRACT_TOKEN": seeded_server["token"],
+        "REGISTRY_CONTRACT_GROUP": GROUP,
         "REGISTRY_CONTRACT_ADMIN": json.dumps([ADMIN["name"], ADMIN["password"]]),
         "REGISTRY_CONTRACT_SEEDED": json.dumps(seeded_server["seeded"]),
         "REGISTRY_CONTRACT_SOURCES": json.dumps({k: list(v) for k, v in SEEDS.items()}),
@@ -233,7 +273,7 @@ def test_schemathesis_with_every_check_finds_nothing(
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--config-file",
-        str(Path(__file__).with_name("schemathesis.toml")),
+        str(CONTRACT / "schemathesis.toml"),
         "--no-color",
         "run",
         f"{base}/openapi.yaml",
@@ -256,7 +296,7 @@ def test_schemathesis_with_every_check_finds_nothing(
         str(tmp_path / "report"),
     ]
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     Path(os.environ.get("REGISTRY_CONTRACT_LOG", os.devnull)).write_text(done.stdout + done.stderr)
     assert done.returncode == 0, done.stdout[-20000:] + done.stderr[-5000:]

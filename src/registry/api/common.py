@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, request
@@ -75,10 +76,11 @@ def limit_arg() -> int | None:
     return int(raw)
 
 
-def flag_arg(name: str) -> bool:
-    """A boolean query parameter: true or false (absent or empty: false). Anything else
-    is a 400, as the contract's `type: boolean` has it, not a silent false."""
-    raw = request.args.get(name)
+def flag_arg(name: str, source: Mapping[str, str] | None = None) -> bool:
+    """A boolean query parameter (or form field, from `source`): true or false, in any
+    case (absent or empty: false). Anything else is a 400, as the document's
+    `type: boolean` has it, not a silent false."""
+    raw = (request.args if source is None else source).get(name)
     if raw is None or raw == "":
         return False
     value = raw.lower()

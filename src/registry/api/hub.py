@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from registry.api import hub_paths
 from registry.api.access import requires
-from registry.api.common import caller, registry
+from registry.api.common import caller, flag_arg, registry
 from registry.api.ranges import not_modified, ranged_response, transfer_use
 from registry.domain.errors import (
     EntryNotFound,
@@ -42,7 +42,7 @@ def _service() -> HubMirrorService:
 
 
 def _flag(name: str) -> bool:
-    return (request.values.get(name) or "").lower() in {"1", "true", "yes"}
+    return flag_arg(name, request.values)
 
 
 # OPTIONS is answered here, not by Flask: `Allow` names what this path answers (GET and

@@ -300,3 +300,38 @@ def test_schemathesis_with_every_check_finds_nothing(
     )
     Path(os.environ.get("REGISTRY_CONTRACT_LOG", os.devnull)).write_text(done.stdout + done.stderr)
     assert done.returncode == 0, done.stdout[-20000:] + done.stderr[-5000:]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_values_the_document_refuses_are_refused(api: Api) -> None:
+    """What the document's types and patterns rule out is a 400 naming the field, not a
+    silent default (found by the contract run's negative cases)."""
+    model = api.ingest("model", BERT)["metadata"]["id"]
+    for path in (
+        f"/artifact/model/{model}/rate?evidence=1",
+        f"/artifact/model/{model}/cost?dependency=maybe",
+        "/health/components?includeTimeline=-3",
+        "/audit?until=",
+        "/audit?artifact=no%20such",
+        f"/download/{model}?part=Weights",
+        "/hf/api/models/google-bert/bert-base-uncased?blobs=5e-324",
+    ):
+        resp = api.call("GET", path)
+        assert resp.status_code == 400, path
+    assert api.call("GET", f"/artifact/model/{model}/rate?evidence=TRUE").status_code == 200
+    assert "evidence" in api.call("GET", f"/artifact/model/{model}/rate?evidence=true").get_json()
+    no_role = {"user": {"name": ADMIN["name"]}, "secret": {"password": ADMIN["password"]}}
+    assert api.client.put("/authenticate", json=no_role).status_code == 400
+    null_types = api.call("POST", "/artifacts", json=[{"name": "*", "types": None}])
+    assert null_types.status_code == 400
+    # An id the pattern allows but no artifact can have (ids are at most 64 characters).
+    assert api.call("GET", f"/artifacts/model/{'a' * 65}").status_code == 404
+    assert api.call("GET", "/artifacts/model/abc%0A").status_code == 400
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_lineage_nodes_carry_the_node_the_contract_requires(api: Api) -> None:
+    model = api.ingest("model", BERT)["metadata"]["id"]
+    graph = api.call("GET", f"/artifact/model/{model}/lineage").get_json()
+    assert graph["nodes"]
+    assert all(n["node"] == n["artifact_id"] for n in graph["nodes"])

@@ -7,7 +7,8 @@ the `schemathesis` command through SCHEMATHESIS_HOOKS.
 - Random ids only ever reach a 404; so that operations reach their real logic, a
   well-formed `id` in a path is often one of the artifacts seeded before the run (of
   the type the path names). Malformed ids (negative cases) are left as they are.
-- Hub repository ids, group and user names are often ones the registry has.
+- Hub repository ids, group and user names are often ones the registry has, and an
+  ingest now and then names a source the fake upstreams have.
 - A DELETE /reset that succeeds empties the registry: the artifacts are ingested again.
 """
 
@@ -86,6 +87,39 @@ def flatmap_path_parameters(
     kind = _kind(path_parameters, path)
     seeded = {**path_parameters, "id": SEEDED.get(kind, ident)}
     return st.sampled_from([seeded, seeded, path_parameters])
+
+
+# Sources the fake upstreams have, so some ingests succeed and the stateful phase follows
+# the document's links from a new artifact (the seeds are taken: those answer 409).
+SOURCES_BY_TYPE = {
+    "model": [
+        "https://huggingface.co/acme/bert-finetuned-sst2",
+        "https://huggingface.co/acme/no-card-model",
+    ],
+    "dataset": ["https://huggingface.co/datasets/stanfordnlp/sst2"],
+    "code": ["https://github.com/openai/whisper"],
+}
+
+
+@schemathesis.hook
+def flatmap_case(context: schemathesis.HookContext, case: Any) -> st.SearchStrategy[Any]:
+    """Now and then, an ingest names a source the fakes have (schemathesis checks the
+    changed case against the document again, so a negative case stays one only if it
+    still breaks it)."""
+    operation = context.operation
+    if operation is None or operation.path != "/artifact/{artifact_type}":
+        return st.just(case)
+    kind = (case.path_parameters or {}).get("artifact_type")
+    body = case.body
+    if kind not in SOURCES_BY_TYPE or not isinstance(body, dict) or "url" not in body:
+        return st.just(case)
+
+    def with_source(url: str | None) -> Any:
+        if url is not None:
+            case.body = {**body, "url": url}
+        return case
+
+    return st.sampled_from([None, *SOURCES_BY_TYPE[kind]]).map(with_source)
 
 
 @schemathesis.hook

@@ -34,6 +34,7 @@ from registry.observability.requests import install_request_hooks
 from registry.observability.telemetry import Emf, Telemetry
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
+from registry.rating.file_scan import FileScanner, ScanLimits
 from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
@@ -56,7 +57,9 @@ from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings, SettingsError
+from registry.sources.archive import ArchiveLimits
 from registry.sources.base import Source, SourceKind
+from registry.sources.egress import EgressPolicy
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
@@ -161,15 +164,23 @@ def make_health(
 def make_sources(
     settings: Settings, github: GitHubClient, hf: HuggingFaceSource
 ) -> dict[SourceKind, Source]:
+    limits = ArchiveLimits(
+        max_expanded_bytes=settings.archive_max_expanded_bytes,
+        max_ratio=settings.archive_max_ratio,
+        max_entries=settings.archive_max_entries,
+    )
     return {
         SourceKind.HF_MODEL: hf,
         SourceKind.HF_DATASET: hf,
-        SourceKind.GITHUB: GitHubSource(github, settings.max_artifact_bytes),
+        SourceKind.GITHUB: GitHubSource(github, settings.max_artifact_bytes, limits),
         SourceKind.URL: UrlSource(
             max_bytes=settings.max_artifact_bytes,
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
-            deny_networks=settings.url_deny_networks,
+            policy=EgressPolicy.from_settings(
+                settings.url_allow_networks, settings.url_deny_networks
+            ),
+            archive_limits=limits,
         ),
         SourceKind.KAGGLE: KaggleSource(
             settings.kaggle_api_url,
@@ -178,8 +189,11 @@ def make_sources(
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
             max_bytes=settings.max_artifact_bytes,
+            archive_limits=limits,
         ),
-        SourceKind.UPLOAD: UploadSource(_upload_staging(settings), settings.max_artifact_bytes),
+        SourceKind.UPLOAD: UploadSource(
+            _upload_staging(settings), settings.max_artifact_bytes, limits
+        ),
     }
 
 
@@ -334,6 +348,12 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
         telemetry=telemetry,
+        file_check=FileScanner(
+            ScanLimits(
+                timeout_seconds=settings.pickle_scan_timeout_seconds,
+                memory_bytes=settings.pickle_scan_memory_mb << 20,
+            )
+        ),
     )
     monitors = make_monitors(settings, db, blobs, work_root, jail)
     downloads = DownloadService(db, blobs, users, monitors=monitors)
@@ -392,6 +412,6 @@ def create_app(registry: Registry) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
     install_request_hooks(app, registry.telemetry)
-    register_api(app)
+    register_api(app, registry.settings.cors_allow_origins)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))
     return app

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
-# A licence the company may use, and enough evidence overall (docs/rating.md says why).
-DEFAULT_INGEST_POLICY = "license>=0.5,net_score>=0.35"
+# A licence the company may use, enough evidence overall (docs/rating.md says why), and
+# no pickle that imports what runs code (docs/security.md, "Archives and files").
+DEFAULT_INGEST_POLICY = "license>=0.5,net_score>=0.35,pickle_safety>=0.5"
 # The spec's published default credential; `make serve` seeds it, reset restores it.
 DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -82,6 +83,20 @@ def _networks(value: tuple[str, ...]) -> str | None:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
             return f"must be comma-separated networks such as 169.254.0.0/16, got {network!r}"
+    return None
+
+
+def _origins(value: tuple[str, ...]) -> str | None:
+    for origin in value:
+        parts = urlsplit(origin)
+        if origin == "*" or (
+            parts.scheme in {"http", "https"}
+            and parts.netloc
+            and not parts.path
+            and not parts.query
+        ):
+            continue
+        return f"must be comma-separated origins such as https://app.example (or *), got {origin!r}"
     return None
 
 
@@ -220,6 +235,22 @@ class Settings:
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
     monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
     monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    # Hardening: networks a user-supplied URL may reach after all (none by default:
+    # loopback, private, link-local ... are closed; docs/security.md), and the browser
+    # origins whose pages may call the API (none: CORS closed).
+    url_allow_networks: tuple[str, ...] = _env("URL_ALLOW_NETWORKS", (), _networks)
+    cors_allow_origins: tuple[str, ...] = _env("CORS_ALLOW_ORIGINS", (), _origins)
+    # Archives and model files: how far one zip may expand (zip bombs are refused, 400),
+    # and which pickle imports the ingest refuses (docs/security.md, "Archives and files").
+    archive_max_expanded_bytes: int = _env(
+        "ARCHIVE_MAX_EXPANDED_BYTES", 20 << 30, _between(1, unit=" bytes")
+    )
+    archive_max_ratio: float = _env("ARCHIVE_MAX_RATIO", 100.0, _between(1, unit=" times"))
+    archive_max_entries: int = _env("ARCHIVE_MAX_ENTRIES", 100_000, _between(1))
+    pickle_scan_timeout_seconds: float = _env(
+        "PICKLE_SCAN_TIMEOUT_SECONDS", 60.0, _positive("seconds")
+    )
+    pickle_scan_memory_mb: int = _env("PICKLE_SCAN_MEMORY_MB", 1024, _between(256, unit=" MB"))
 
     @property
     def is_production(self) -> bool:
@@ -276,6 +307,7 @@ class Settings:
             ("RATING_METRIC_TIMEOUT_SECONDS", self.rating_metric_timeout_seconds),
             ("RATING_EXAMPLE_TIMEOUT_SECONDS", self.rating_example_timeout_seconds),
             ("MONITOR_TIMEOUT_SECONDS", self.monitor_timeout_seconds),
+            ("PICKLE_SCAN_TIMEOUT_SECONDS", self.pickle_scan_timeout_seconds),
         ):
             if seconds >= self.request_timeout_seconds:
                 problems.append(

@@ -12,10 +12,10 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,8 +40,15 @@ from registry.services.bundles import build_bundle
 from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
-from registry.sources.base import Manifest, Source, SourceKind, SourceRef
-from registry.sources.resolver import parse_source_url
+from registry.sources.base import (
+    CanonicalSource,
+    Manifest,
+    Source,
+    SourceKind,
+    SourceRef,
+    StagedFile,
+)
+from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
 MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
@@ -61,6 +68,14 @@ class IngestPolicy(Protocol):
         manifest: Manifest,
         links: list[DeclaredLink],
     ) -> dict[str, Any] | None: ...
+
+
+class FileCheck(Protocol):
+    """Looks inside the staged files before anything is decided: raises for a file no
+    loader could trust, returns what to record with the artifact (`upstream["file_scan"]`),
+    which the policy then judges."""
+
+    def scan(self, files: Sequence[StagedFile], workdir: Path) -> dict[str, Any]: ...
 
 
 class AdmitAll:
@@ -108,7 +123,9 @@ class IngestService:
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         telemetry: PipelineTelemetry | None = None,
+        file_check: FileCheck | None = None,
     ) -> None:
+        self.file_check = file_check
         self.db = db
         self.blobs = blobs
         self.sources = sources
@@ -145,7 +162,7 @@ class IngestService:
         *,
         seen: _Observed,
     ) -> Artifact:
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         final_name = validate_artifact_name(name if name is not None else ref.default_name)
         with self.db.read() as session:
@@ -213,7 +230,7 @@ class IngestService:
                     f"metadata.name {name!r} does not match the stored name {current.name!r}; "
                     "the name and id of an update must match the artifact"
                 )
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         self._refuse_duplicate(artifact_type, ref, artifact_id, user)
         with self._workdir() as workdir:
@@ -279,6 +296,19 @@ class IngestService:
 
     # -- steps ------------------------------------------------------------
 
+    def _parse(self, url: str, artifact_type: ArtifactType) -> SourceRef:
+        """The source `url` names, keyed so that every spelling of the same upstream
+        revision (the default branch named or not, hf.co, `.git` ...) is one artifact."""
+        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        hub_kinds = {SourceKind.HF_MODEL: "model", SourceKind.HF_DATASET: "dataset"}
+        if ref.kind in hub_kinds and ref.repo_id and "/" not in ref.repo_id and self.canonical:
+            # A legacy id ("bert-base-uncased") is the repository the Hub moved it to;
+            # it is still fetched as given (the Hub redirects), only the key changes.
+            moved = self.canonical(hub_kinds[ref.kind], ref.repo_id)
+            ref = replace(ref, key=hf_key(ref.kind, moved, ref.revision, ref.subpath))
+        source = self.sources.get(ref.kind)
+        return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
+
     def _workdir(self) -> _WorkDir:
         return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")
 
@@ -317,6 +347,8 @@ class IngestService:
         manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
         if not manifest.files:
             raise BadRequest(f"{ref.url} has no files to ingest")
+        if self.file_check is not None:
+            manifest.upstream["file_scan"] = self.file_check.scan(manifest.files, workdir)
         links = links_of(description_of(manifest), self.canonical)
         rating = self.policy.check(artifact_type, name, manifest, links)
         bundle = workdir / "bundle.zip"

@@ -231,12 +231,10 @@ def seeded_server(tmp_path: Path, upstream: FakeUpstream) -> Iterator[dict[str, 
     db = Database(url)
     migrate.upgrade(db)
     db.dispose()
-    # Loopback is refused as an ingest source (the fakes are trusted as configured
-    # upstreams), so a URL the run finds in a response cannot make the registry fetch from
-    # itself.
-    settings = make_settings(
-        tmp_path, url, upstream, url_deny_networks=("127.0.0.0/8", "169.254.0.0/16")
-    )
+    # Loopback is refused as an ingest source (the fake Hub and GitHub are trusted as the
+    # configured upstreams), so a URL the run finds in a response cannot make the
+    # registry fetch from itself.
+    settings = make_settings(tmp_path, url, upstream, url_allow_networks=())
     registry = build_registry(settings)
     registry.users.seed()
     try:

@@ -220,6 +220,11 @@ class Settings:
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
     monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
     monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    # The web interface: how much of a README the artifact page renders (the rest is
+    # in the download), so a huge README costs bounded time and memory.
+    web_readme_max_bytes: int = _env(
+        "WEB_README_MAX_BYTES", 256 << 10, _between(1024, 16 << 20, unit=" bytes")
+    )
 
     @property
     def is_production(self) -> bool:

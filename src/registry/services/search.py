@@ -7,7 +7,8 @@ pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -15,9 +16,22 @@ import re2
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
-from registry.domain.models import ArtifactSummary, User
+from registry.domain.models import ArtifactSummary, ArtifactType, User
 
 _MAX_PROGRAM_MEMORY = 64 << 20
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: the matches, and the offset of the next page (None: last)."""
+
+    items: list[ArtifactSummary]
+    next_offset: str | None
+
+
+def plain_text_pattern(text: str) -> str:
+    """A plain-text query as a regex matching it literally, case-insensitively (RE2)."""
+    return "(?i)" + str(re2.escape(text))
 
 
 def compile_pattern(pattern: str, max_length: int) -> Any:
@@ -83,3 +97,34 @@ class SearchService:
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found
+
+    def page(
+        self,
+        pattern: str,
+        types: Sequence[ArtifactType] | None,
+        after_seq: int,
+        size: int,
+        viewer: User,
+    ) -> Found:
+        """Up to `size` artifacts after position `after_seq` whose name or README
+        matches; an empty page (not a 404) when nothing does. The offset of the next
+        page is the position of the last artifact looked at, as /artifacts pages are."""
+        compiled = compile_pattern(pattern, self.max_pattern_length)
+        deadline = self.clock() + self.budget_seconds
+        found: list[tuple[int, ArtifactSummary]] = []
+        more = False
+        with self.db.read() as session:
+            rows = ArtifactRepository(session, viewer).iter_search_rows(after_seq, types)
+            for seq, summary, readme in rows:
+                if compiled.search(summary.name) or (readme and compiled.search(readme)):
+                    if len(found) == size:
+                        more = True
+                        break
+                    found.append((seq, summary))
+                if self.clock() > deadline:
+                    raise BadRequest(
+                        f"the search passed its {self.budget_seconds:g} s budget; "
+                        "use a more specific pattern or filter by type"
+                    )
+        next_offset = str(found[-1][0]) if more and found else None
+        return Found([summary for _, summary in found], next_offset)

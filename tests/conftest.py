@@ -283,3 +283,14 @@ FINETUNE = f"{HF}/acme/bert-finetuned-sst2"
 BOOKCORPUS = f"{HF}/datasets/bookcorpus/bookcorpus"
 GH_BERT = "https://github.com/google-research/bert"
 GH_WHISPER = "https://github.com/openai/whisper"
+
+
+def screenshots_dir() -> Path:
+    """Where the browser tests (tests/e2e) put their screenshots of every page."""
+    return Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots")).resolve()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    shots = screenshots_dir()
+    if shots.is_dir() and any(shots.glob("*.png")):
+        terminalreporter.write_line(f"screenshots of the web pages (tests/e2e): {shots}")

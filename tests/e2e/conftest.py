@@ -129,6 +129,7 @@ def check_page(page: Any, name: str) -> None:
         assert found == [], f"axe on {name} ({scheme}): {_describe(found)}"
     page.emulate_media(color_scheme="light")
     page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-desktop-top.png"))  # what one screen shows
     page.set_viewport_size(NARROW)
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= NARROW["width"], f"{name} scrolls sideways at 320 px ({overflow} px wide)"

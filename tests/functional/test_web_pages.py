@@ -117,7 +117,8 @@ def test_the_artifact_page_shows_what_the_details_endpoint_says(site: Site) -> N
     assert "raspberry pi" in html
     # The lineage: an SVG drawn on the server, and the same as a list.
     assert "<svg" in html and 'class="lineage-list"' in html
-    assert parent["name"] in html
+    assert f'href="/view/model/{parent["id"]}">{parent["name"]}</a>' in html
+    assert "license: apache" not in html  # the card's YAML header is not prose
     assert "With its dependencies" in html
     assert 'action="/view/model/' in html and "license-check" in html
     # The admin may manage it: update and delete are offered.

@@ -78,3 +78,10 @@ def test_the_type_is_guessed_from_the_url() -> None:
     assert guess_type("https://www.kaggle.com/datasets/owner/data") is ArtifactType.DATASET
     assert guess_type("https://example.com/weights.bin") is ArtifactType.MODEL
     assert guess_type("not a url") is ArtifactType.MODEL
+
+
+def test_the_cards_yaml_header_is_not_rendered_as_prose() -> None:
+    card = "---\nlicense: mit\nbase_model: a/b\n---\n# Title\n\nBody\n"
+    html = render_readme(card, 1 << 20).html
+    assert "license" not in html and "<h3>Title</h3>" in html and "Body" in html
+    assert "<hr" in render_readme("---\n\nno header, a rule\n", 1 << 20).html

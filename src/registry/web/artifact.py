@@ -81,7 +81,7 @@ def artifact(type_name: str, id_: str) -> str:
         if graph is not None:
             context["graph"] = graph
             context["drawing"] = layout(graph, ident)
-            context["names"] = {n["artifact_id"]: n["name"] for n in graph["nodes"]}
+            context["nodes"] = {n["artifact_id"]: n for n in graph["nodes"]}
     return render_template("artifact.html", node_w=NODE_W, node_h=NODE_H, **context)
 
 

@@ -66,8 +66,21 @@ def _cut(text: str, max_bytes: int) -> tuple[str, int, int]:
     return shown, len(shown.encode("utf-8")), len(raw)
 
 
+def without_front_matter(text: str) -> str:
+    """A model card's YAML header (between --- lines) is metadata the page shows as
+    facts (licence, base model), not prose: it is left out of the rendered README."""
+    if not text.startswith("---"):
+        return text
+    first = text.find("\n")
+    end = text.find("\n---", first)
+    if first < 0 or end < 0:
+        return text
+    after = text.find("\n", end + 4)
+    return "" if after < 0 else text[after + 1 :]
+
+
 def render_readme(text: str, max_bytes: int) -> RenderedReadme:
-    source, shown, total = _cut(text, max_bytes)
+    source, shown, total = _cut(without_front_matter(text), max_bytes)
     md = _renderer()
     tokens = md.parse(source)
     for token in tokens:

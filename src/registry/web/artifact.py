@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry.api.access import page
 from registry.api.common import artifact_id, artifact_type, credential, registry
 from registry.api.download import send_download
-from registry.domain.errors import BadRequest, RegistryError
+from registry.domain.errors import BadRequest, PermissionDenied, RegistryError
 from registry.domain.models import ArtifactType, Credential, FileRole
 from registry.web.auth import page_user, redirect_to, signed_in_page
 from registry.web.lineage_svg import NODE_H, NODE_W, layout
@@ -170,6 +170,11 @@ def update(type_name: str, id_: str) -> BaseResponse | tuple[str, int]:
 @signed_in_page
 def confirm_delete(type_name: str, id_: str) -> str:
     found = registry().details.details(artifact_type(type_name), artifact_id(id_), page_user())
+    if not found.may_manage:  # the same refusal the deletion itself would meet
+        raise PermissionDenied(
+            f"only the uploader of {found.type.value} {found.id}, a member of one of its "
+            "groups or an administrator (with the upload permission) may delete it"
+        )
     return render_template("delete.html", a=found)
 
 

@@ -96,8 +96,12 @@ def _form() -> dict[str, str]:
 @bp.get("/ingest")
 @page("a signed-in user with `upload`")
 @signed_in_page
-def ingest() -> str:
-    return render_template("ingest.html", form=_form(), outcome=None, types=list(ArtifactType))
+def ingest() -> tuple[str, int]:
+    allowed = page_user().can(Permission.UPLOAD)
+    page_html = render_template(
+        "ingest.html", form=_form(), outcome=None, types=list(ArtifactType), allowed=allowed
+    )
+    return page_html, 200 if allowed else 403
 
 
 @bp.post("/ingest")
@@ -127,7 +131,11 @@ def ingest_submit() -> BaseResponse | tuple[str | Response, int]:
         if wants_json:
             return jsonify(asdict(outcome)), outcome.status
         page_html = render_template(
-            "ingest.html", form=form, outcome=outcome, types=list(ArtifactType)
+            "ingest.html",
+            form=form,
+            outcome=outcome,
+            types=list(ArtifactType),
+            allowed=user.can(Permission.UPLOAD),
         )
         return page_html, outcome.status
     link = url_for("web.artifact", type_name=created.type.value, id_=created.id)

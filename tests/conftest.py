@@ -176,6 +176,8 @@ def make_settings(
         upstream_timeout_seconds=10.0,
         token_max_uses=0,
         url_deny_networks=("169.254.0.0/16",),
+        # The fake upstreams listen on loopback, which user URLs may not reach by default.
+        url_allow_networks=("127.0.0.0/8", "::1/128"),
         public_url=None,
         # Storage and API tests ingest bare fixtures; the rating tests set a policy.
         ingest_policy="none",

@@ -58,6 +58,7 @@ from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings, SettingsError
 from registry.sources.base import Source, SourceKind
+from registry.sources.egress import EgressPolicy
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
@@ -170,7 +171,9 @@ def make_sources(
             max_bytes=settings.max_artifact_bytes,
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
-            deny_networks=settings.url_deny_networks,
+            policy=EgressPolicy.from_settings(
+                settings.url_allow_networks, settings.url_deny_networks
+            ),
         ),
         SourceKind.KAGGLE: KaggleSource(
             settings.kaggle_api_url,
@@ -394,6 +397,6 @@ def create_app(registry: Registry) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
     install_request_hooks(app, registry.telemetry)
-    register_api(app)
+    register_api(app, registry.settings.cors_allow_origins)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))
     return app

@@ -85,6 +85,20 @@ def _networks(value: tuple[str, ...]) -> str | None:
     return None
 
 
+def _origins(value: tuple[str, ...]) -> str | None:
+    for origin in value:
+        parts = urlsplit(origin)
+        if origin == "*" or (
+            parts.scheme in {"http", "https"}
+            and parts.netloc
+            and not parts.path
+            and not parts.query
+        ):
+            continue
+        return f"must be comma-separated origins such as https://app.example (or *), got {origin!r}"
+    return None
+
+
 def _redis_url(value: str | None) -> str | None:
     if value is None or urlsplit(value).scheme in {"redis", "rediss", "unix"}:
         return None
@@ -220,6 +234,11 @@ class Settings:
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
     monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
     monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    # Hardening: networks a user-supplied URL may reach after all (none by default:
+    # loopback, private, link-local ... are closed; docs/security.md), and the browser
+    # origins whose pages may call the API (none: CORS closed).
+    url_allow_networks: tuple[str, ...] = _env("URL_ALLOW_NETWORKS", (), _networks)
+    cors_allow_origins: tuple[str, ...] = _env("CORS_ALLOW_ORIGINS", (), _origins)
     # The web interface: how much of a README the artifact page renders (the rest is
     # in the download), so a huge README costs bounded time and memory.
     web_readme_max_bytes: int = _env(

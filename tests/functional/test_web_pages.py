@@ -114,6 +114,7 @@ def test_the_artifact_page_shows_what_the_details_endpoint_says(site: Site) -> N
     assert (details["license"] or "none declared") in html
     # The rating: a bar and the value as text for each metric, evidence on demand.
     assert "net score" in html and 'class="score"' in html and "<details" in html
+    assert 'class="fill"' in html and "style=" not in html  # the CSP allows no inline style
     assert "raspberry pi" in html
     # The lineage: an SVG drawn on the server, and the same as a list.
     assert "<svg" in html and 'class="lineage-list"' in html

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,8 +40,8 @@ from registry.services.bundles import build_bundle
 from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
-from registry.sources.base import Manifest, Source, SourceKind, SourceRef
-from registry.sources.resolver import parse_source_url
+from registry.sources.base import CanonicalSource, Manifest, Source, SourceKind, SourceRef
+from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
 MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
@@ -145,7 +145,7 @@ class IngestService:
         *,
         seen: _Observed,
     ) -> Artifact:
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         final_name = validate_artifact_name(name if name is not None else ref.default_name)
         with self.db.read() as session:
@@ -213,7 +213,7 @@ class IngestService:
                     f"metadata.name {name!r} does not match the stored name {current.name!r}; "
                     "the name and id of an update must match the artifact"
                 )
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         self._refuse_duplicate(artifact_type, ref, artifact_id, user)
         with self._workdir() as workdir:
@@ -278,6 +278,19 @@ class IngestService:
         return removed
 
     # -- steps ------------------------------------------------------------
+
+    def _parse(self, url: str, artifact_type: ArtifactType) -> SourceRef:
+        """The source `url` names, keyed so that every spelling of the same upstream
+        revision (the default branch named or not, hf.co, `.git` ...) is one artifact."""
+        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        hub_kinds = {SourceKind.HF_MODEL: "model", SourceKind.HF_DATASET: "dataset"}
+        if ref.kind in hub_kinds and ref.repo_id and "/" not in ref.repo_id and self.canonical:
+            # A legacy id ("bert-base-uncased") is the repository the Hub moved it to;
+            # it is still fetched as given (the Hub redirects), only the key changes.
+            moved = self.canonical(hub_kinds[ref.kind], ref.repo_id)
+            ref = replace(ref, key=hf_key(ref.kind, moved, ref.revision, ref.subpath))
+        source = self.sources.get(ref.kind)
+        return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
 
     def _workdir(self) -> _WorkDir:
         return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from registry.domain.models import ArtifactType
 from registry.sources.archive import extract_zip
 from registry.sources.base import Manifest, SourceRef, read_card
 from registry.sources.github_client import GitHubClient
+from registry.sources.resolver import github_key
 
 README_NAMES = ("readme.md", "readme.rst", "readme.txt", "readme")
 
@@ -25,6 +27,15 @@ class GitHubSource:
     def __init__(self, client: GitHubClient, max_bytes: int) -> None:
         self.client = client
         self.max_bytes = max_bytes
+
+    def canonical(self, ref: SourceRef) -> SourceRef:
+        """`ref` with the key of the bare repository URL when its revision is the
+        repository's default branch (`/tree/master` of a repository on master)."""
+        if ref.revision is None or ref.repo_id is None:
+            return ref
+        if ref.revision != self.client.repo(ref.repo_id).default_branch:
+            return ref
+        return replace(ref, key=github_key(ref.repo_id, None, ref.subpath))
 
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         assert ref.repo_id is not None

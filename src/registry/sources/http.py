@@ -85,12 +85,12 @@ def _observed_hub_client() -> Any:
     return client
 
 
-def make_session(retries: int, pool_size: int = 16) -> requests.Session:
-    """A session that retries idempotent requests on connection errors and 5xx.
+def make_retry(retries: int) -> Retry:
+    """Retry idempotent requests on connection errors and 5xx.
 
     Backoff is exponential (0.5 s, 1 s, 2 s ...) and honours Retry-After.
     """
-    retry = Retry(
+    return Retry(
         total=retries,
         connect=retries,
         read=retries,
@@ -101,7 +101,13 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    adapter = ObservedAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+
+
+def make_session(retries: int, pool_size: int = 16) -> requests.Session:
+    """A session for the configured upstreams: pooled, retried (`make_retry`)."""
+    adapter = ObservedAdapter(
+        max_retries=make_retry(retries), pool_connections=pool_size, pool_maxsize=pool_size
+    )
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -123,6 +129,9 @@ def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what
                     raise PayloadTooLarge(f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)")
                 out.write(chunk)
     except requests.RequestException as exc:
-        # A transfer cut short: the same request may well succeed next time.
-        raise UpstreamUnavailable(f"downloading {what} failed: {exc}; {RETRY_HINT}") from exc
+        # A transfer cut short: the same request may well succeed next time. The cause
+        # stays in the log: told to the caller, it would map the host's network.
+        raise UpstreamUnavailable(
+            f"downloading {what} stopped before its end; {RETRY_HINT}"
+        ) from exc
     return size

@@ -269,6 +269,9 @@ def test_a_hostile_readme_and_a_long_foreign_name_render_safely(
     assert "the first" in page.locator("#readme .notice").inner_text()
     page.locator(".readme b").first.hover()
     check_page(page, "artifact-hostile")
+    page.goto("/search?q=非常に長い名前")
+    assert page.locator(".result").count() >= 1
+    check_page(page, "search-long-name")
 
 
 def test_a_user_without_rights_sees_no_controls_and_the_server_refuses(

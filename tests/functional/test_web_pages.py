@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from flask.testing import FlaskClient
 
+from registry.domain.errors import UpstreamUnavailable
 from registry.services.container import Registry
 from tests.conftest import ADMIN, BERT, GH_BERT, HF, Api, MakeApi
 from tests.fakes import FakeUpstream
@@ -319,3 +320,21 @@ def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
     ]:
         assert browser.post(path, data=form).status_code == 400, path
     assert api.call("GET", f"/artifacts/code/{code['id']}").status_code == 200
+
+
+def test_a_section_that_fails_says_why_and_the_rest_still_shows(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, registry = site
+    model = api.ingest("model", BERT)["metadata"]
+
+    def down(*_args: object) -> None:
+        raise UpstreamUnavailable("huggingface answered 503; a retry may succeed")
+
+    monkeypatch.setattr(registry.ratings, "rating_for", down)
+    resp = admin_browser(site).get(f"/view/model/{model['id']}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "The rating is not available: huggingface answered 503" in html
+    assert "Download everything" in html  # the other sections still show
+    assert "No parent model, dataset or code" in html and "With its dependencies" in html

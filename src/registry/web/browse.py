@@ -20,7 +20,7 @@ from registry.db.repositories import NameQuery
 from registry.domain.errors import BadRequest, PermissionDenied
 from registry.domain.models import ArtifactType, Permission
 from registry.services.search import plain_text_pattern
-from registry.web.auth import current_user, page_user, signed_in_page
+from registry.web.auth import page_user, signed_in_page
 from registry.web.pages import bp
 
 PAGE_SIZE = 20
@@ -105,7 +105,3 @@ def search() -> tuple[str, int] | BaseResponse:
         status,
     )
 
-
-def viewer_context() -> dict[str, Any]:
-    """What the layout needs to know of the viewer: who, and which menus to show."""
-    return {"viewer": current_user()}

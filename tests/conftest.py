@@ -51,6 +51,7 @@ TABLES = (
     "users",
     "stat_counters",
     "log_lines",
+    "work_leases",
 )
 ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 # The seeded default admin as services see it (the first user of a fresh database).
@@ -182,6 +183,12 @@ def make_settings(
         public_url=None,
         # Storage and API tests ingest bare fixtures; the rating tests set a policy.
         ingest_policy="none",
+        # Some tests race many ingests of one user on purpose; the limit tests set theirs.
+        ingest_max_per_user=16,
+        ingest_max_concurrent=16,
+        # Tests drive hundreds of calls a minute with one token; tests/functional/
+        # test_limits_api.py turns the rate limits on.
+        rate_limits_enabled=False,
     )
     return base.with_overrides(**overrides)
 

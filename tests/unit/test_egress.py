@@ -138,6 +138,25 @@ def test_the_refusal_names_the_class_in_plain_words() -> None:
     assert "(a private (RFC 1918) address inside an IPv6 address)" in caught.value.message
 
 
+def test_a_resolver_that_never_answers_is_waited_for_a_bounded_time() -> None:
+    import threading
+
+    from registry.domain.errors import UpstreamUnavailable
+
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[str]:
+        release.wait(30)
+        return [PUBLIC]
+
+    policy = EgressPolicy.from_settings((), (), stuck, resolve_seconds=0.2)
+    try:
+        with pytest.raises(UpstreamUnavailable, match=r"did not resolve within 0\.2 s"):
+            policy.address_for("slow.example", 80)
+    finally:
+        release.set()
+
+
 def test_a_name_that_does_not_resolve_is_404() -> None:
     with pytest.raises(UpstreamNotFound, match="cannot be resolved"):
         CLOSED.address_for("nowhere.example", 80)

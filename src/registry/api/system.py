@@ -15,7 +15,15 @@ from flask import (
 )
 
 from registry.api.access import public, requires
-from registry.api.common import caller, json_body, parse, principal, public_base, registry
+from registry.api.common import (
+    caller,
+    client_address,
+    json_body,
+    parse,
+    principal,
+    public_base,
+    registry,
+)
 from registry.api.schemas import AuthenticationRequest
 from registry.domain.errors import BadRequest
 from registry.domain.models import Permission
@@ -80,7 +88,7 @@ def tracks() -> Response:
 @public
 def authenticate() -> Response:
     body = parse(AuthenticationRequest, json_body())
-    token = registry().users.authenticate(body.user.name, body.secret.password)
+    token = registry().users.authenticate(body.user.name, body.secret.password, client_address())
     return jsonify(token)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.db.session import Database
+from registry.limits.guards import RateLimiter
 from registry.observability.components import HealthReport
 from registry.observability.telemetry import Telemetry
 from registry.services.accounts import AccountService
@@ -50,6 +51,8 @@ class Registry:
     audit: AuditService
     monitors: MonitorService
     details: DetailsService  # the facts the artifact page and /details show
+    # Requests per minute on expensive operations, per token and address (api.limits).
+    rate_limits: RateLimiter | None = None
 
     def close(self) -> None:
         self.telemetry.close()

@@ -1,7 +1,8 @@
 """Finding artifacts by exact name and by regular expression.
 
 User patterns run on RE2 (google-re2): matching is linear in the text, so no
-pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
+pattern can backtrack catastrophically. Python's `re` never sees a user pattern. The
+budget holds inside one README too (registry.services.regex_budget).
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactSummary, ArtifactType, User
-
-_MAX_PROGRAM_MEMORY = 64 << 20
+from registry.services.regex_budget import MAX_PROGRAM_MEMORY, SearchBudget
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def compile_pattern(pattern: str, max_length: int) -> Any:
         raise BadRequest(f"regex is longer than {max_length} characters")
     options = re2.Options()
     options.log_errors = False
-    options.max_mem = _MAX_PROGRAM_MEMORY
+    options.max_mem = MAX_PROGRAM_MEMORY
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
@@ -61,8 +61,10 @@ class SearchService:
         *,
         budget_seconds: float,
         max_pattern_length: int,
+        max_scan_bytes: int = 64 << 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.max_scan_bytes = max_scan_bytes
         self.db = db
         self.budget_seconds = budget_seconds
         self.max_pattern_length = max_pattern_length
@@ -81,19 +83,18 @@ class SearchService:
         """Artifacts `viewer` may see whose name or README contains a match
         (case-sensitive); a private artifact's README is not searched for outsiders."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
-        deadline = self.clock() + self.budget_seconds
+        budget = SearchBudget(
+            compiled,
+            seconds=self.budget_seconds,
+            max_scan_bytes=self.max_scan_bytes,
+            clock=self.clock,
+        )
         found: list[ArtifactSummary] = []
-        scanned = 0
         with self.db.read() as session:
             for summary, readme in ArtifactRepository(session, viewer).iter_search_texts():
-                scanned += 1
-                if compiled.search(summary.name) or (readme and compiled.search(readme)):
+                if budget.search(summary.name) or (readme and budget.search(readme)):
                     found.append(summary)
-                if self.clock() > deadline:
-                    raise BadRequest(
-                        f"the search passed its {self.budget_seconds:g} s budget after "
-                        f"{scanned} artifacts; use a more specific pattern"
-                    )
+                budget.done()
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found
@@ -107,24 +108,25 @@ class SearchService:
         viewer: User,
     ) -> Found:
         """Up to `size` artifacts after position `after_seq` whose name or README
-        matches; an empty page (not a 404) when nothing does. The offset of the next
-        page is the position of the last artifact looked at, as /artifacts pages are."""
+        matches, under the same budget as `by_regex`; an empty page (not a 404) when
+        nothing does. The next page's offset is the position of the last match."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
-        deadline = self.clock() + self.budget_seconds
+        budget = SearchBudget(
+            compiled,
+            seconds=self.budget_seconds,
+            max_scan_bytes=self.max_scan_bytes,
+            clock=self.clock,
+        )
         found: list[tuple[int, ArtifactSummary]] = []
         more = False
         with self.db.read() as session:
             rows = ArtifactRepository(session, viewer).iter_search_rows(after_seq, types)
             for seq, summary, readme in rows:
-                if compiled.search(summary.name) or (readme and compiled.search(readme)):
+                if budget.search(summary.name) or (readme and budget.search(readme)):
                     if len(found) == size:
                         more = True
                         break
                     found.append((seq, summary))
-                if self.clock() > deadline:
-                    raise BadRequest(
-                        f"the search passed its {self.budget_seconds:g} s budget; "
-                        "use a more specific pattern or filter by type"
-                    )
+                budget.done()
         next_offset = str(found[-1][0]) if more and found else None
         return Found([summary for _, summary in found], next_offset)

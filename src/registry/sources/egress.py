@@ -28,13 +28,15 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from registry.domain.errors import BadRequest, UpstreamNotFound
+from registry.domain.errors import RETRY_HINT, BadRequest, UpstreamNotFound, UpstreamUnavailable
 from registry.sources.http import USER_AGENT, ObservedAdapter, make_retry
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -174,16 +176,41 @@ class EgressPolicy:
     allow: tuple[Network, ...] = ()
     deny: tuple[Network, ...] = ()
     resolver: Resolver = field(default=system_resolver)
+    # The system resolver has no timeout of its own: a lookup is waited for this long
+    # (in a small pool, so a stuck resolver holds a few threads, never the request).
+    resolve_seconds: float = 10.0
+    _lookups: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="egress-dns"),
+        compare=False,
+        repr=False,
+    )
 
     @classmethod
     def from_settings(
-        cls, allow: Iterable[str], deny: Iterable[str], resolver: Resolver | None = None
+        cls,
+        allow: Iterable[str],
+        deny: Iterable[str],
+        resolver: Resolver | None = None,
+        resolve_seconds: float = 10.0,
     ) -> EgressPolicy:
         return cls(
             tuple(ipaddress.ip_network(n, strict=False) for n in allow),
             tuple(ipaddress.ip_network(n, strict=False) for n in deny),
             resolver or system_resolver,
+            resolve_seconds,
         )
+
+    def _resolve(self, host: str, name: str, port: int) -> list[str]:
+        lookup = self._lookups.submit(self.resolver, name, port)
+        try:
+            return lookup.result(timeout=self.resolve_seconds)
+        except FutureTimeout as exc:
+            raise UpstreamUnavailable(
+                f"the host {host!r} of the url did not resolve within "
+                f"{self.resolve_seconds:g} s; {RETRY_HINT}"
+            ) from exc
+        except (OSError, UnicodeError) as exc:
+            raise UpstreamNotFound(f"the host {host!r} of the url cannot be resolved") from exc
 
     def _within(self, address: Address, networks: tuple[Network, ...]) -> bool:
         candidates = [address, *filter(None, [embedded_ipv4(address)])]
@@ -212,10 +239,7 @@ class EgressPolicy:
         elif name in _LOCAL_NAMES or name.endswith(".localhost"):
             addresses = [ipaddress.ip_address("127.0.0.1")]  # RFC 6761: always loopback
         else:
-            try:
-                answers = self.resolver(name, port)
-            except (OSError, UnicodeError) as exc:
-                raise UpstreamNotFound(f"the host {host!r} of the url cannot be resolved") from exc
+            answers = self._resolve(host, name, port)
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in answers]
             if not addresses:
                 raise UpstreamNotFound(f"the host {host!r} of the url cannot be resolved")

@@ -22,7 +22,7 @@ from registry.domain.errors import (
     UpstreamUnavailable,
 )
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef, StagedFile
 from registry.sources.egress import UNREACHABLE, EgressPolicy, egress_session
 from registry.sources.files import classify
@@ -61,8 +61,10 @@ class UrlSource:
         retries: int,
         policy: EgressPolicy,
         session: requests.Session | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
         self.timeout = timeout
         self.session = session or egress_session(policy, retries)
 
@@ -119,7 +121,11 @@ class UrlSource:
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
         if zipfile.is_zipfile(download):
             files = extract_zip(
-                download, workdir / "files", artifact_type, max_bytes=self.max_bytes
+                download,
+                workdir / "files",
+                artifact_type,
+                max_bytes=self.max_bytes,
+                limits=self.archive_limits,
             )
             download.unlink(missing_ok=True)
             readme = find_readme({f.path: f.local for f in files}) or ""

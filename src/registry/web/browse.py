@@ -104,4 +104,3 @@ def search() -> tuple[str, int] | BaseResponse:
         ),
         status,
     )
-

@@ -4,6 +4,7 @@ actions, the ingest form and its outcomes, and the administrators' pages."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 
 from registry.domain.errors import UpstreamUnavailable
 from registry.services.container import Registry
-from tests.conftest import ADMIN, BERT, GH_BERT, HF, Api, MakeApi
+from tests.conftest import ADMIN, BERT, GH_BERT, GH_WHISPER, HF, Api, MakeApi
 from tests.fakes import FakeUpstream
 from tests.functional.access_support import add_user, password_of
 from tests.functional.web_support import assert_page_basics, parse, post_form, signed_in
@@ -338,3 +339,32 @@ def test_a_section_that_fails_says_why_and_the_rest_still_shows(
     assert "The rating is not available: huggingface answered 503" in html
     assert "Download everything" in html  # the other sections still show
     assert "No parent model, dataset or code" in html and "With its dependencies" in html
+
+
+def test_pages_count_against_the_apis_rate_limits(make_api: MakeApi) -> None:
+    api, registry = make_api(
+        rate_limits_enabled=True,
+        rate_limit_search_per_minute=1,
+        rate_limit_ingest_per_minute=1,
+        rate_limit_rating_per_minute=1,
+    )
+    assert registry.rate_limits is not None
+    at = time.time()
+    registry.rate_limits.clock = lambda: at  # one minute throughout
+    model = api.ingest("model", BERT)["metadata"]
+    browser = signed_in(api.client, ADMIN["name"], ADMIN["password"])
+    assert browser.get("/search?q=bert").status_code == 200
+    again = browser.get("/search?q=bert")
+    assert again.status_code == 429 and "RATE_LIMIT_SEARCH_PER_MINUTE" in again.get_data(
+        as_text=True
+    )
+    assert browser.get("/search").status_code == 200  # listing is not a regex search
+    first = browser.get(f"/view/model/{model['id']}").get_data(as_text=True)
+    assert "The rating is not available" not in first
+    second = browser.get(f"/view/model/{model['id']}").get_data(as_text=True)
+    assert "The rating is not available: too many rating requests" in second
+    assert post_form(browser, "/ingest", {"url": GH_BERT}).status_code == 303
+    refused = post_form(browser, "/ingest", {"url": GH_WHISPER})
+    assert refused.status_code == 429 and "RATE_LIMIT_INGEST_PER_MINUTE" in refused.get_data(
+        as_text=True
+    )

@@ -20,7 +20,7 @@ from registry.api.common import artifact_id, artifact_type, credential, registry
 from registry.api.download import send_download
 from registry.domain.errors import BadRequest, PermissionDenied, RegistryError
 from registry.domain.models import ArtifactType, Credential, FileRole
-from registry.web.auth import page_user, redirect_to, signed_in_page
+from registry.web.auth import count_use, page_user, redirect_to, signed_in_page
 from registry.web.lineage_svg import NODE_H, NODE_W, layout
 from registry.web.pages import bp
 from registry.web.readme import render_readme
@@ -68,9 +68,12 @@ def artifact(type_name: str, id_: str) -> str:
         ),
     )
     if kind is ArtifactType.MODEL:
-        payload, context["rating_error"] = _attempt(
-            "rating", lambda: reg.ratings.rating_for(ident, user)
-        )
+
+        def rate() -> dict[str, Any]:
+            count_use("rating")  # what GET /rate costs
+            return reg.ratings.rating_for(ident, user)
+
+        payload, context["rating_error"] = _attempt("rating", rate)
         if payload is not None:
             context["rating"] = payload["rating"]
             context["metrics"] = _metrics(payload["rating"])

@@ -178,5 +178,17 @@ def admin_data(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def count_use(operation: str) -> None:
+    """Count one expensive `operation` (ingest, search, rating) against the API's rate
+    limits, for this session's token and the client's address: a page costs what the
+    API call it stands for costs (429 beyond RATE_LIMIT_<OPERATION>_PER_MINUTE)."""
+    limiter = registry().rate_limits
+    if limiter is None:
+        return
+    sid = session.get("sid")
+    token_id = sid if isinstance(sid, str) else None
+    limiter.check(operation, token_id, client_address())
+
+
 def redirect_to(target: str) -> BaseResponse:
     return redirect(target, code=303)

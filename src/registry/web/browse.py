@@ -17,10 +17,10 @@ from registry.api.access import page
 from registry.api.common import registry
 from registry.auth import permissions
 from registry.db.repositories import NameQuery
-from registry.domain.errors import BadRequest, PermissionDenied
+from registry.domain.errors import BadRequest, PermissionDenied, TooManyRequests
 from registry.domain.models import ArtifactType, Permission
 from registry.services.search import plain_text_pattern
-from registry.web.auth import page_user, signed_in_page
+from registry.web.auth import count_use, page_user, signed_in_page
 from registry.web.pages import bp
 
 PAGE_SIZE = 20
@@ -82,6 +82,7 @@ def search() -> tuple[str, int] | BaseResponse:
         offset = _offset(offset_raw)
         reg = registry()
         if query:
+            count_use("search")
             pattern = query if mode == "regex" else plain_text_pattern(query)
             found = reg.search.page(pattern, types, offset, PAGE_SIZE, user)
             items, next_offset = found.items, found.next_offset
@@ -89,7 +90,7 @@ def search() -> tuple[str, int] | BaseResponse:
             listed = reg.artifacts.enumerate([NameQuery("*", types)], offset, PAGE_SIZE, user)
             items, next_offset = listed.items, listed.next_offset
         results = reg.details.listings(items, user)
-    except (BadRequest, PermissionDenied) as exc:
+    except (BadRequest, PermissionDenied, TooManyRequests) as exc:
         status, error = exc.status, exc.message
     return (
         render_template(

@@ -28,7 +28,7 @@ from registry.domain.errors import (
     UpstreamError,
 )
 from registry.domain.models import ArtifactType, Permission
-from registry.web.auth import page_user, redirect_to, signed_in_page
+from registry.web.auth import count_use, page_user, redirect_to, signed_in_page
 from registry.web.pages import bp
 
 MAX_URL = 2048
@@ -125,6 +125,7 @@ def ingest_submit() -> BaseResponse | tuple[str | Response, int]:
                 kind = ArtifactType(form["type"])
             except ValueError as exc:
                 raise BadRequest("type must be model, dataset, code or auto") from exc
+        count_use("ingest")
         created = registry().ingest.create(kind, form["url"], form["name"] or None, user, ())
     except RegistryError as exc:
         outcome = _outcome(exc, kind)

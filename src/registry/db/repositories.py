@@ -165,27 +165,48 @@ class ArtifactRepository:
 
     def iter_search_texts(self, batch: int = 500) -> Iterator[tuple[ArtifactSummary, str]]:
         """Every artifact with its README, streamed in batches to bound memory."""
-        last = 0
+        for _seq, summary, readme in self.iter_search_rows(batch=batch):
+            yield summary, readme
+
+    def iter_search_rows(
+        self,
+        after_seq: int = 0,
+        types: Sequence[ArtifactType] | None = None,
+        batch: int = 500,
+    ) -> Iterator[tuple[int, ArtifactSummary, str]]:
+        """Artifacts (of `types`) after `after_seq` in ingest order, with their sequence
+        number and README, streamed in batches to bound memory."""
+        last = after_seq
         while True:
-            rows = self.s.execute(
-                self._scoped(
-                    select(
-                        ArtifactRow.seq,
-                        ArtifactRow.id,
-                        ArtifactRow.name,
-                        ArtifactRow.type,
-                        ArtifactRow.readme,
-                    )
-                    .where(ArtifactRow.seq > last)
-                    .order_by(ArtifactRow.seq)
-                    .limit(batch)
+            stmt = (
+                select(
+                    ArtifactRow.seq,
+                    ArtifactRow.id,
+                    ArtifactRow.name,
+                    ArtifactRow.type,
+                    ArtifactRow.readme,
                 )
-            ).all()
+                .where(ArtifactRow.seq > last)
+                .order_by(ArtifactRow.seq)
+                .limit(batch)
+            )
+            if types is not None:
+                stmt = stmt.where(ArtifactRow.type.in_([t.value for t in types]))
+            rows = self.s.execute(self._scoped(stmt)).all()
             if not rows:
                 return
             for seq, id_, name, type_, readme in rows:
                 last = seq
-                yield ArtifactSummary(id=id_, name=name, type=ArtifactType(type_)), readme or ""
+                summary = ArtifactSummary(id=id_, name=name, type=ArtifactType(type_))
+                yield seq, summary, readme or ""
+
+    def by_ids(self, ids: Iterable[str]) -> list[ArtifactRow]:
+        """The artifacts among `ids` the viewer may see (a bounded page of them)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        stmt = select(ArtifactRow).where(ArtifactRow.id.in_(wanted))
+        return list(self.s.scalars(self._scoped(stmt)))
 
     def delete(self, row: ArtifactRow) -> None:
         self.s.execute(delete(ArtifactFileRow).where(ArtifactFileRow.artifact_seq == row.seq))

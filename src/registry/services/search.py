@@ -8,7 +8,8 @@ budget holds inside one README too (registry.services.regex_budget).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -16,8 +17,21 @@ import re2
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
-from registry.domain.models import ArtifactSummary, User
+from registry.domain.models import ArtifactSummary, ArtifactType, User
 from registry.services.regex_budget import MAX_PROGRAM_MEMORY, SearchBudget
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: the matches, and the offset of the next page (None: last)."""
+
+    items: list[ArtifactSummary]
+    next_offset: str | None
+
+
+def plain_text_pattern(text: str) -> str:
+    """A plain-text query as a regex matching it literally, case-insensitively (RE2)."""
+    return "(?i)" + str(re2.escape(text))
 
 
 def compile_pattern(pattern: str, max_length: int) -> Any:
@@ -84,3 +98,35 @@ class SearchService:
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found
+
+    def page(
+        self,
+        pattern: str,
+        types: Sequence[ArtifactType] | None,
+        after_seq: int,
+        size: int,
+        viewer: User,
+    ) -> Found:
+        """Up to `size` artifacts after position `after_seq` whose name or README
+        matches, under the same budget as `by_regex`; an empty page (not a 404) when
+        nothing does. The next page's offset is the position of the last match."""
+        compiled = compile_pattern(pattern, self.max_pattern_length)
+        budget = SearchBudget(
+            compiled,
+            seconds=self.budget_seconds,
+            max_scan_bytes=self.max_scan_bytes,
+            clock=self.clock,
+        )
+        found: list[tuple[int, ArtifactSummary]] = []
+        more = False
+        with self.db.read() as session:
+            rows = ArtifactRepository(session, viewer).iter_search_rows(after_seq, types)
+            for seq, summary, readme in rows:
+                if budget.search(summary.name) or (readme and budget.search(readme)):
+                    if len(found) == size:
+                        more = True
+                        break
+                    found.append((seq, summary))
+                budget.done()
+        next_offset = str(found[-1][0]) if more and found else None
+        return Found([summary for _, summary in found], next_offset)

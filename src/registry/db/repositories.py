@@ -163,25 +163,30 @@ class ArtifactRepository:
             for i, n, t in self.s.execute(self._scoped(stmt))
         ]
 
-    def iter_search_texts(self, batch: int = 500) -> Iterator[tuple[ArtifactSummary, str]]:
-        """Every artifact with its README, streamed in batches to bound memory."""
-        last = 0
+    def iter_search_texts(
+        self, seqs: Sequence[int] | None = None, batch: int = 500
+    ) -> Iterator[tuple[ArtifactSummary, str]]:
+        """Every artifact (or those of `seqs`, ascending) with its README, streamed in
+        batches to bound memory."""
+        columns = (
+            ArtifactRow.seq,
+            ArtifactRow.id,
+            ArtifactRow.name,
+            ArtifactRow.type,
+            ArtifactRow.readme,
+        )
+        last, start = 0, 0
         while True:
-            rows = self.s.execute(
-                self._scoped(
-                    select(
-                        ArtifactRow.seq,
-                        ArtifactRow.id,
-                        ArtifactRow.name,
-                        ArtifactRow.type,
-                        ArtifactRow.readme,
-                    )
-                    .where(ArtifactRow.seq > last)
-                    .order_by(ArtifactRow.seq)
-                    .limit(batch)
-                )
-            ).all()
-            if not rows:
+            if seqs is None:
+                stmt = select(*columns).where(ArtifactRow.seq > last)
+            else:
+                chunk = seqs[start : start + batch]
+                start += batch
+                if not chunk:
+                    return
+                stmt = select(*columns).where(ArtifactRow.seq.in_(chunk))
+            rows = self.s.execute(self._scoped(stmt.order_by(ArtifactRow.seq).limit(batch))).all()
+            if not rows and seqs is None:
                 return
             for seq, id_, name, type_, readme in rows:
                 last = seq

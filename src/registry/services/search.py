@@ -2,6 +2,10 @@
 
 User patterns run on RE2 (google-re2): matching is linear in the text, so no
 pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
+
+A pattern whose every match contains some literal text of three or more characters
+is answered from a trigram index: the index names the candidates, RE2 confirms each.
+Any other pattern is matched against every name and README under the time budget.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from typing import Any
 
 import re2
 
+from registry.db import search_index
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactSummary, User
+from registry.domain.regex_literals import required_literals
 
 _MAX_PROGRAM_MEMORY = 64 << 20
 
@@ -67,11 +73,14 @@ class SearchService:
         """Artifacts `viewer` may see whose name or README contains a match
         (case-sensitive); a private artifact's README is not searched for outsiders."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
+        needed = required_literals(pattern)
         deadline = self.clock() + self.budget_seconds
         found: list[ArtifactSummary] = []
         scanned = 0
         with self.db.read() as session:
-            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts():
+            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
+            texts = ArtifactRepository(session, viewer).iter_search_texts(seqs)
+            for summary, readme in texts:
                 scanned += 1
                 if compiled.search(summary.name) or (readme and compiled.search(readme)):
                     found.append(summary)

@@ -83,4 +83,5 @@ def download(id_: str) -> Response:
         lambda start, end: service.read(bundle.sha256, start, end),
         headers=headers,
         mimetype="application/zip",
+        open_file=lambda start: service.open_local(bundle.sha256, start),
     )

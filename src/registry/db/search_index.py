@@ -3,13 +3,13 @@
 The index only narrows: it returns every artifact whose name or README could match
 (a superset), and the search confirms each candidate with RE2. On SQLite the FTS5
 query is evaluated over name and README together, which admits a few more
-candidates than per-field matching would; on PostgreSQL it is per field.
+candidates than per-field matching would, and so do PostgreSQL's set operations.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import CompoundSelect, intersect, select, text, union
+from sqlalchemy.orm import Session
 
 from registry.db.models import ArtifactRow
 from registry.domain.regex_literals import And, Lit, Query
@@ -48,11 +48,20 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _like(column: InstrumentedAttribute[str], query: Query) -> ColumnElement[bool]:
+def _postgres_sets(query: Query) -> CompoundSelect[tuple[int]]:
+    """The candidates as set operations over one-literal lookups. One LIKE per SELECT
+    is what the planner reliably answers from a GIN index; an OR of several LIKEs is
+    costed above a sequential scan (which it underestimates: every README it reads
+    is detoasted) and would scan the table. The sets are a superset of per-field
+    matching (an AND may find its literals in different fields): RE2 decides."""
     if isinstance(query, Lit):
-        return column.like(f"%{_escape_like(query.text)}%", escape="\\")
-    parts = [_like(column, p) for p in query.parts]
-    return and_(*parts) if isinstance(query, And) else or_(*parts)
+        pattern = f"%{_escape_like(query.text)}%"
+        return union(
+            select(ArtifactRow.seq).where(ArtifactRow.name.like(pattern, escape="\\")),
+            select(ArtifactRow.seq).where(ArtifactRow.readme.like(pattern, escape="\\")),
+        )
+    combine = intersect if isinstance(query, And) else union
+    return combine(*(_postgres_sets(p) for p in query.parts))
 
 
 def candidate_seqs(session: Session, query: Query) -> list[int]:
@@ -62,5 +71,5 @@ def candidate_seqs(session: Session, query: Query) -> list[int]:
             "SELECT rowid FROM artifacts_search WHERE artifacts_search MATCH :q ORDER BY rowid"
         )
         return list(session.scalars(stmt, {"q": fts5_query(query)}))
-    cond = or_(_like(ArtifactRow.name, query), _like(ArtifactRow.readme, query))
-    return list(session.scalars(select(ArtifactRow.seq).where(cond).order_by(ArtifactRow.seq)))
+    found = _postgres_sets(query).subquery("candidates")
+    return list(session.scalars(select(found.c.seq).order_by(found.c.seq)))

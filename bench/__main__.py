@@ -9,15 +9,69 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import download, ingest, rating, search
 from bench.common import machine
 
 RESULTS = Path(__file__).with_name("results")
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def replace_between_markers(path: Path, text: str) -> None:
+    """Put `text` between the bench markers of `path` (the figures of this run)."""
+    body = path.read_text()
+    head, found, rest = body.partition(START)
+    _, found_end, tail = rest.partition(END)
+    if not (found and found_end):
+        raise SystemExit(f"{path}: the markers {START} and {END} are missing")
+    path.write_text(f"{head}{START}\n{text.strip()}\n{END}{tail}")
+
+
+def summary(r: dict[str, Any]) -> str:
+    """The README's table: the headline figures of this run."""
+    d, i, s = r["download"], r["ingest"], r["search"]
+    tput = statistics.median(x["throughput"] for x in d["ratios"])
+    p99 = statistics.median(x["p99"] for x in d["ratios"])
+    default = d["summary"][next(iter(download.CONFIGS))]
+    nginx = d["summary"]["nginx"]
+    rows = [
+        "| what | measured (median of runs) | reference, same run | ratio |",
+        "|---|---|---|---|",
+        f"| {d['clients']} clients download a {d['bundle_bytes'] / 1e6:.0f} MB bundle: throughput "
+        f"| {default['throughput_mb_s']['median']:.0f} MB/s "
+        f"| nginx, same file, sendfile: {nginx['throughput_mb_s']['median']:.0f} MB/s "
+        f"| {tput:.2f} |",
+        f"| the same: p99 latency | {default['p99_s']['median']:.2f} s "
+        f"| nginx: {nginx['p99_s']['median']:.2f} s | {p99:.2f} |",
+        f"| ingest of a {i['weights_mib']} MiB model | {i['ingest_s']['median']:.2f} s "
+        f"| `huggingface_hub` alone: {i['hub_client_s']['median']:.2f} s "
+        f"| {i['ratio']['median']:.2f} |",
+    ]
+    for backend in ("sqlite", "postgres"):
+        b = s.get(backend) or {}
+        if "regex_literal" not in b:
+            continue
+        lit = b["regex_literal"]
+        rows.append(
+            f"| {backend}, {s['artifacts']:,} artifacts: regex `{lit['pattern']}`, p99 "
+            f"| {lit['p99_ms']:.0f} ms | RE2 over the same texts in memory: "
+            f"{lit['re2_in_memory']['p50_ms']:.0f} ms (p50) | |"
+        )
+        rows.append(
+            f"| {backend}: enumerate page / byName, p99 | {b['enumerate']['p99_ms']:.1f} ms / "
+            f"{b['by_name']['p99_ms']:.1f} ms | | |"
+        )
+    return (
+        "Figures of the last `make bench` (conditions, spreads and every figure: "
+        "[docs/performance.md](docs/performance.md)):\n\n" + "\n".join(rows)
+    )
 
 
 def main() -> None:
@@ -61,6 +115,9 @@ def main() -> None:
         (RESULTS / "latest.md").write_text(text)
         (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
         download.plot(results["download"], DOCS / "img")
+        body = "\n".join(lines[2:])  # the report without its title
+        replace_between_markers(DOCS / "performance.md", body.replace("## ", "### "))
+        replace_between_markers(ROOT / "README.md", summary(results))
 
 
 if __name__ == "__main__":

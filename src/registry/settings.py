@@ -220,6 +220,10 @@ class Settings:
     monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
     monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
     monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    # Downloads from S3: proxied through the registry, or (redirect) a 302 to a presigned
+    # URL of the bundle, valid S3_PRESIGN_SECONDS, after the same checks and audit.
+    s3_download: str = _env("S3_DOWNLOAD", "proxy", _one_of("proxy", "redirect"))
+    s3_presign_seconds: int = _env("S3_PRESIGN_SECONDS", 300, _between(1, 3600, " seconds"))
 
     @property
     def is_production(self) -> bool:
@@ -269,6 +273,8 @@ class Settings:
             )
         if self.s3_prefix and not self.aws_s3_bucket:
             problems.append("AWS_S3_PREFIX is set but AWS_S3_BUCKET is not: name the bucket")
+        if self.s3_download == "redirect" and not self.aws_s3_bucket:
+            problems.append("S3_DOWNLOAD=redirect needs AWS_S3_BUCKET: local blobs are served")
         # Work that outlives the request timeout is cut off by the server mid-way.
         for name, seconds in (
             ("UPSTREAM_TIMEOUT_SECONDS", self.upstream_timeout_seconds),

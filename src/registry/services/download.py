@@ -188,8 +188,12 @@ class DownloadService:
         *,
         guard: DownloadGuard = download_guard,
         monitors: MonitorGate | None = None,
+        presign: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        # `presign(sha256, filename)`: a short-lived URL of the blob on the store itself,
+        # when downloads are redirected there (S3_DOWNLOAD=redirect); None to proxy.
+        self.presign = presign
         self.db = db
         self.blobs = blobs
         self.users = users
@@ -316,6 +320,14 @@ class DownloadService:
 
     def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return read_referenced(self.blobs, sha256, start, end)
+
+    def redirect_url(self, bundle: BundleInfo, filename: str) -> str | None:
+        """Where to send the client for the bytes instead of serving them (a presigned
+        S3 URL), or None to serve them. Call only after `bundle` authorised and audited
+        the request: the URL itself is the permission, for a few minutes."""
+        if self.presign is None:
+            return None
+        return self.presign(bundle.sha256, filename)
 
     def open_local(self, sha256: str, start: int = 0) -> BinaryIO | None:
         """The blob as an open file positioned at `start`, when the store keeps it on

@@ -255,6 +255,11 @@ def run(count: int = 100_000, quick: bool = False) -> dict[str, Any]:
     return out
 
 
+def _cell(text: str) -> str:
+    """Text for a markdown table cell (a | would end the cell)."""
+    return text.replace("|", "\\|")
+
+
 def _row(label: str, s: dict[str, float]) -> str:
     return f"| {label} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['spread_ms']:.1f} | {s['n']} |"
 
@@ -284,7 +289,7 @@ def report(r: dict[str, Any]) -> str:
         for key, label in (("regex_literal", "with a literal"), ("regex_no_literal", "no literal")):
             s = b[key]
             lines += [
-                _row(f"regex {label} `{s['pattern']}` ({s['outcome']})", s),
+                _row(f"regex {label} `{_cell(s['pattern'])}` ({_cell(s['outcome'])})", s),
                 _row("  reference: RE2 over the same texts in memory", s["re2_in_memory"]),
             ]
         lines.append("")

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 LOCK   := .venv.lock
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test lint typecheck infra-lint unit integration functional e2e demo bench mutation clean venv
+.PHONY: serve test lint typecheck infra-lint security-lint unit integration functional e2e demo bench mutation clean venv
 
 venv: $(STAMP)
 
@@ -49,7 +49,14 @@ infra-lint: $(STAMP)
 	$(BIN)/cfn-lint deploy/aws/*.yaml
 	$(BIN)/shellcheck deploy/aws/*.sh
 
-test: lint typecheck infra-lint
+# Supply chain and code: bandit over the registry's code (nothing of medium severity or
+# above, or justified in place with `# nosec` and a reason), and pip-audit over the
+# installed dependencies (skipped, saying so, where its service cannot be reached).
+security-lint: $(STAMP)
+	$(BIN)/bandit -r src -q --severity-level medium
+	$(BIN)/python -m docs.audit_dependencies
+
+test: lint typecheck infra-lint security-lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 unit: $(STAMP)

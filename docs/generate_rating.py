@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `tests.fakes
 from tests.fakes.verdicts import NOT_RATED, VERDICTS
 
 from registry.domain.links import MAX_URLS
-from registry.rating import gather, github_facts
+from registry.rating import gather, github_facts, pickle_safety
 from registry.rating.engine import FACETS
 from registry.rating.metrics import net
 from registry.services.ingest import MAX_README_CHARS
@@ -144,12 +144,14 @@ GATE = f"""
   crashed or timed out); see its logs.
 
 A metric the policy does not read may fail without blocking the ingest; that incomplete
-rating is not stored, and `/rate` computes it again. Datasets and code are not rated.
+rating is not stored, and `/rate` computes it again. Datasets and code are not rated,
+but their pickles are scanned and judged by the `pickle_safety` rules like a model's.
 
 Rules are `<metric><op><number>` joined by commas; metric is a ModelRating field,
-`size_score.<device>`, `size_score` (its best device), or `all` (every metric, skipping
-reviewedness's -1); op is `>=`, `>`, `<=` or `<`; `none` admits everything. An update
-that fails the policy keeps the previous version.
+`size_score.<device>`, `size_score` (its best device), `all` (every metric, skipping
+reviewedness's -1), or `pickle_safety` (the pickle scan, below); op is `>=`, `>`, `<=`
+or `<`; `none` admits everything. An update that fails the policy keeps the previous
+version.
 
 ## The default policy
 
@@ -160,7 +162,9 @@ licence: a base model with a card, or a fine-tune, quantisation, adapter or merg
 card names its base and shows how to use it, names its data, or reports results. It is
 meant to **refuse** a model under a licence the company cannot use (none, non-commercial,
 GPL-family, unidentified terms) and a model there is nothing to go on for: no card, a
-title, one line, an unfilled template, a merge recipe alone. A fine-tune of a documented
+title, one line, an unfilled template, a merge recipe alone; and any artifact holding a
+pickle that imports what runs code (`os.system`, `subprocess`, `eval` ...) or that could
+not be scanned. A fine-tune of a documented
 base with a permissive licence passes even before its parent is in the registry.
 
 The weights and the threshold were chosen on the fixture families below, so that what a
@@ -189,6 +193,15 @@ upstream code is a decision for the registry's operators.
 """
 
 
+PICKLES = """### `pickle_safety` (not in net_score; judged by INGEST_POLICY for every type)
+
+Not a ModelRating field, so the contract's rating is unchanged: the scan is recorded
+with the artifact at ingest, shown under `evidence.pickle_safety` (`?evidence=true`),
+and read by the policy's `pickle_safety` rules. A refusal (424) names each file and
+import; see also [security.md](security.md), "Archives and files".
+"""
+
+
 def weight_reasons() -> dict[str, str]:
     """The comment above each entry of net.WEIGHTS: the reason for that weight."""
     block = inspect.getsource(net).split("WEIGHTS: dict[str, float] = {", 1)[1].split("}", 1)[0]
@@ -209,6 +222,11 @@ def rating_page() -> str:
     for field, module in MODULES.items():
         states = importlib.import_module(f"registry.rating.metrics.{module}").STATES
         out.append(f"| `{field}` | {states['absent']} | {states['unknown']} | {states['error']} |")
+    states = pickle_safety.STATES
+    out.append(
+        f"| `pickle_safety` (not in net_score) | {states['absent']} | {states['unknown']} "
+        f"| {states['error']} |"
+    )
     out.append(GATE.rstrip("\n"))
     for repo, verdict in VERDICTS.items():
         decision = "admitted" if verdict.admitted else "**refused**"
@@ -227,6 +245,7 @@ def rating_page() -> str:
         mod = importlib.import_module(f"registry.rating.metrics.{module}")
         doc = inspect.getdoc(mod) or ""
         out += ["", f"### `{field}` (weight {net.WEIGHTS[field]:.2f})", "", "```", doc, "```"]
+    out += ["", PICKLES, "```", inspect.getdoc(pickle_safety) or "", "```"]
     return "\n".join(out) + "\n"
 
 

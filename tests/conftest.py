@@ -50,6 +50,7 @@ TABLES = (
     "users",
     "stat_counters",
     "log_lines",
+    "work_leases",
 )
 ADMIN = {"name": DEFAULT_ADMIN_NAME, "password": DEFAULT_ADMIN_PASSWORD}
 # The seeded default admin as services see it (the first user of a fresh database).
@@ -176,9 +177,17 @@ def make_settings(
         upstream_timeout_seconds=10.0,
         token_max_uses=0,
         url_deny_networks=("169.254.0.0/16",),
+        # The fake upstreams listen on loopback, which user URLs may not reach by default.
+        url_allow_networks=("127.0.0.0/8", "::1/128"),
         public_url=None,
         # Storage and API tests ingest bare fixtures; the rating tests set a policy.
         ingest_policy="none",
+        # Some tests race many ingests of one user on purpose; the limit tests set theirs.
+        ingest_max_per_user=16,
+        ingest_max_concurrent=16,
+        # Tests drive hundreds of calls a minute with one token; tests/functional/
+        # test_limits_api.py turns the rate limits on.
+        rate_limits_enabled=False,
     )
     return base.with_overrides(**overrides)
 

@@ -17,8 +17,10 @@ from typing import Any
 
 from flask import Flask
 
-from registry.api import register_api
+from registry.api import json_limits, register_api
 from registry.db.session import Database
+from registry.limits.guards import BcryptGate, IngestSlots, LoginGuard, RateLimiter
+from registry.limits.stores import DatabaseLimits, LimitStore, RedisLimits
 from registry.observability.components import HealthReport
 from registry.observability.counters import BufferedCounters, DatabaseCounters, RedisCounters
 from registry.observability.health import host_of
@@ -35,6 +37,7 @@ from registry.observability.requests import install_request_hooks
 from registry.observability.telemetry import Emf, Telemetry
 from registry.rating.cache import TTLCache
 from registry.rating.engine import RatingEngine
+from registry.rating.file_scan import FileScanner, ScanLimits
 from registry.rating.gather import Gatherer, RetryPolicy
 from registry.rating.policy import Policy
 from registry.rating.sandbox import run_example
@@ -57,7 +60,9 @@ from registry.services.search import SearchService
 from registry.services.uploads import UploadService
 from registry.services.users import UserService
 from registry.settings import Settings, SettingsError
+from registry.sources.archive import ArchiveLimits
 from registry.sources.base import Source, SourceKind
+from registry.sources.egress import EgressPolicy
 from registry.sources.github import GitHubSource
 from registry.sources.github_client import GitHubClient
 from registry.sources.hub_client import HubClient
@@ -78,6 +83,7 @@ def make_blob_store(settings: Settings) -> BlobStore:
             region=settings.aws_region,
             endpoint_url=settings.aws_endpoint_url,
             prefix=settings.s3_prefix,
+            credentials=settings.aws_credentials,
         )
     return LocalBlobStore(settings.data_dir / "blobs")
 
@@ -118,6 +124,13 @@ def make_telemetry(settings: Settings, db: Database, redis_client: Any) -> Telem
         StoreHandler(logs, settings.stats_flush_seconds),
         Emf(settings.cloudwatch_metrics_namespace) if settings.enable_cloudwatch_metrics else None,
     )
+
+
+def make_limit_store(db: Database, redis_client: Any, settings: Settings) -> LimitStore:
+    """Where limits are counted: Redis when REDIS_URL is set, else the database."""
+    if redis_client is not None:
+        return RedisLimits(redis_client, settings.redis_key_prefix)
+    return DatabaseLimits(db)
 
 
 def make_health(
@@ -162,15 +175,25 @@ def make_health(
 def make_sources(
     settings: Settings, github: GitHubClient, hf: HuggingFaceSource
 ) -> dict[SourceKind, Source]:
+    limits = ArchiveLimits(
+        max_expanded_bytes=settings.archive_max_expanded_bytes,
+        max_ratio=settings.archive_max_ratio,
+        max_entries=settings.archive_max_entries,
+    )
     return {
         SourceKind.HF_MODEL: hf,
         SourceKind.HF_DATASET: hf,
-        SourceKind.GITHUB: GitHubSource(github, settings.max_artifact_bytes),
+        SourceKind.GITHUB: GitHubSource(github, settings.max_artifact_bytes, limits),
         SourceKind.URL: UrlSource(
             max_bytes=settings.max_artifact_bytes,
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
-            deny_networks=settings.url_deny_networks,
+            policy=EgressPolicy.from_settings(
+                settings.url_allow_networks,
+                settings.url_deny_networks,
+                resolve_seconds=settings.upstream_timeout_seconds,
+            ),
+            archive_limits=limits,
         ),
         SourceKind.KAGGLE: KaggleSource(
             settings.kaggle_api_url,
@@ -179,8 +202,11 @@ def make_sources(
             timeout=settings.upstream_timeout_seconds,
             retries=settings.upstream_retries,
             max_bytes=settings.max_artifact_bytes,
+            archive_limits=limits,
         ),
-        SourceKind.UPLOAD: UploadSource(_upload_staging(settings), settings.max_artifact_bytes),
+        SourceKind.UPLOAD: UploadSource(
+            _upload_staging(settings), settings.max_artifact_bytes, limits
+        ),
     }
 
 
@@ -285,7 +311,9 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
     check_jail(settings, jail)
     db = Database(settings.effective_database_url)
     blobs = make_blob_store(settings)
-    telemetry = make_telemetry(settings, db, make_redis(settings))
+    redis_client = make_redis(settings)
+    telemetry = make_telemetry(settings, db, redis_client)
+    limits = make_limit_store(db, redis_client, settings)
     janitor = BlobJanitor(db, blobs)
     work_root = settings.data_dir / "work"
     github = GitHubClient(
@@ -302,6 +330,8 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         admin_password=settings.admin_password,
         token_ttl=timedelta(seconds=settings.token_ttl_seconds),
         token_max_uses=settings.token_max_uses,
+        login_guard=LoginGuard.from_settings(limits, settings),
+        bcrypt_gate=BcryptGate(settings.bcrypt_max_concurrent),
     )
     hf = HuggingFaceSource(
         endpoint=settings.hf_endpoint,
@@ -335,6 +365,15 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         canonical=hub.canonical_id,
         janitor=janitor,
         telemetry=telemetry,
+        file_check=FileScanner(
+            ScanLimits(
+                timeout_seconds=settings.pickle_scan_timeout_seconds,
+                memory_bytes=settings.pickle_scan_memory_mb << 20,
+            )
+        ),
+        slots=IngestSlots.from_settings(limits, settings),
+        deadline_seconds=settings.ingest_deadline_seconds,
+        fetch_deadline_seconds=settings.upstream_deadline_seconds,
     )
     monitors = make_monitors(settings, db, blobs, work_root, jail)
     presign: Callable[[str, str], str] | None = None
@@ -364,6 +403,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
             db,
             budget_seconds=settings.regex_budget_seconds,
             max_pattern_length=settings.regex_max_pattern_length,
+            max_scan_bytes=settings.regex_max_scan_bytes,
         ),
         downloads=downloads,
         janitor=janitor,
@@ -385,6 +425,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         groups=GroupService(db),
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
+        rate_limits=RateLimiter.from_settings(limits, settings),
     )
 
 
@@ -399,7 +440,8 @@ def create_app(registry: Registry) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["registry"] = registry
+    json_limits.install(app, registry.settings.max_json_bytes, registry.settings.max_json_depth)
     install_request_hooks(app, registry.telemetry)
-    register_api(app)
+    register_api(app, registry.settings.cors_allow_origins)
     register_web(app, timedelta(seconds=registry.settings.token_ttl_seconds))
     return app

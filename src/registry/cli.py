@@ -1,27 +1,41 @@
-"""The `registry` command: serve, db upgrade, create-user, gc, rate, login, logout, pull, push."""
+"""The `registry` command: serve, db upgrade, create-user, rate, login, logout, pull, push,
+and the operations commands (backup, restore, verify, gc: `registry.cli_ops`).
+
+Failures an operator can fix (bad input, an unreachable database, a refused archive)
+end in one line on stderr and exit status 1, never in a traceback."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError
 
 from registry.app import build_registry
 from registry.auth.permissions import EVERYDAY, listed, parse_permissions
+from registry.cli_ops import add_commands, reachable
 from registry.cli_remote import login, logout, pull, push
 from registry.db import migrate
+from registry.db.migrate import MigrationError
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.domain.models import Permission
-from registry.observability.probes import StartupCheckFailed, require_database
+from registry.observability.probes import StartupCheckFailed
+from registry.services.backup_format import BackupError
 from registry.serving import GUNICORN_CONFIG, bind_address
 from registry.settings import Settings, SettingsError
-from registry.startup import check_backends, prepare_local_state, serving_app
+from registry.startup import (
+    check_admin_password,
+    check_backends,
+    prepare_local_state,
+    serving_app,
+)
+from registry.storage.archives import ArchiveError
 
 
 def _settings() -> Settings:
@@ -31,9 +45,63 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=serving_app, add_default_commands=False)
+class RegistryGroup(FlaskGroup):
+    """Flask's command group (commands may load the app), with the registry's own options
+    and errors: each failure an operator can act on becomes a one-line message."""
+
+    # The app adds no commands of its own, so listing or finding one never starts the
+    # registry (Flask's group would, and `registry --help` would then touch the database).
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:
+            raise click.ClickException(exc.message) from exc
+        except (SettingsError, StartupCheckFailed, BackupError, ArchiveError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except MigrationError as exc:
+            raise click.ClickException(f"the database migration failed: {exc}") from exc
+        except DBAPIError as exc:
+            raise click.ClickException(f"the database failed: {_first_line(exc.orig)}") from exc
+        except ClientError as exc:
+            raise click.ClickException(f"S3 refused the request: {exc}") from exc
+        except BotoCoreError as exc:
+            raise click.ClickException(f"S3 cannot be reached: {exc}") from exc
+
+
+def _first_line(error: object) -> str:
+    return (str(error).strip().splitlines() or ["unknown error"])[0]
+
+
+@click.group(
+    cls=RegistryGroup,
+    create_app=serving_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(
+    package_name="trustworthy-model-registry",
+    prog_name="registry",
+    message="%(prog)s %(version)s",
+)
 def cli() -> None:
-    """Trustworthy Model Registry."""
+    """Trustworthy Model Registry: serve it, manage its users and data, and talk to one.
+
+    Every setting comes from the environment (README, "Configuration"): DATABASE_URL,
+    DATA_DIR, AWS_S3_BUCKET and the others apply to every command here.
+    """
+
+
+# Flask's own options (--app, --env-file, --debug) do not apply: the app is the registry.
+cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 
 
 @cli.group("db")
@@ -52,19 +120,18 @@ def _upgrade(settings: Settings) -> None:
         db.dispose()
 
 
-def _reachable(settings: Settings) -> None:
-    db = Database(settings.effective_database_url)
-    try:
-        require_database(db, write=False)
-    finally:
-        db.dispose()
-
-
 @db_group.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
-    """Apply all migrations to DATABASE_URL."""
-    _upgrade(_settings())
-    click.echo("database is at the latest schema")
+    """Create or migrate DATABASE_URL's schema and seed the default admin (idempotent)."""
+    settings = _settings()
+    reachable(prepare_local_state(settings))
+    _upgrade(settings)
+    registry = build_registry(prepare_local_state(settings))
+    try:
+        registry.users.seed()
+    finally:
+        registry.close()
+    click.echo("database is at the latest schema; the default admin exists")
 
 
 @cli.command("serve", with_appcontext=False)
@@ -91,12 +158,13 @@ def serve(host: str | None, port: int | None) -> None:
     try:
         # Reachable before migrating (a clear refusal, not a migration traceback), then
         # writable, with a blob store that takes a write, a read and a delete.
-        _reachable(settings)
+        reachable(settings)
         _upgrade(settings)
         registry = build_registry(settings)
         try:
             check_backends(registry)
             registry.users.seed()
+            check_admin_password(registry)
         finally:
             registry.close()
     except StartupCheckFailed as exc:
@@ -122,7 +190,9 @@ def serve(host: str | None, port: int | None) -> None:
 @click.password_option(help="The user's password (asked for when not given).")
 def create_user(name: str, admin: bool, granted: tuple[str, ...], password: str) -> None:
     """Create a user who can authenticate with PUT /authenticate."""
-    registry = build_registry(prepare_local_state(_settings()))
+    settings = prepare_local_state(_settings())
+    reachable(settings)
+    registry = build_registry(settings)
     chosen = parse_permissions(granted) if granted else EVERYDAY
     try:
         user = registry.users.create_user(name, password, admin, chosen)
@@ -132,26 +202,6 @@ def create_user(name: str, admin: bool, granted: tuple[str, ...], password: str)
         registry.close()
     held = ", ".join(listed(user.permissions))
     click.echo(f"created user {user.name} (admin={user.is_admin}; permissions: {held})")
-
-
-@cli.command("gc", with_appcontext=False)
-@click.option(
-    "--grace-minutes", default=60, show_default=True, help="Spare blobs younger than this."
-)
-def gc(grace_minutes: int) -> None:
-    """Delete stored blobs that no artifact references (left by crashed ingests)."""
-    registry = build_registry(prepare_local_state(_settings()))
-    grace = timedelta(minutes=grace_minutes)
-    try:
-        folders = registry.ingest.sweep_workdirs(grace)
-        report = registry.janitor.collect(grace)
-    finally:
-        registry.close()
-    click.echo(
-        f"scanned {report.scanned} blobs: {report.deleted} deleted, "
-        f"{report.kept_recent} unreferenced but younger than {grace_minutes} min kept; "
-        f"{folders} abandoned work folders removed"
-    )
 
 
 @cli.command("rate", with_appcontext=False)
@@ -198,6 +248,7 @@ def rate(urls: tuple[str, ...], url_file: TextIO | None) -> None:
 
 for _command in (login, logout, pull, push):
     cli.add_command(_command)
+add_commands(cli, _settings, _upgrade)
 
 
 def main() -> None:

@@ -25,8 +25,9 @@ WSGI_APP = "registry.wsgi:app"
 GUNICORN_CONFIG = "python:registry.gunicorn_conf"
 # Workers touch a heartbeat file every second; on a busy host a container's overlay
 # disk can stall that write long enough for the arbiter to kill a healthy worker, so
-# the file goes to memory. Gunicorn creates it there itself, unlinked, mode 0600.
-SHM = Path("/dev/shm")  # noqa: S108
+# the file goes to memory. Gunicorn creates it there itself, unlinked, mode 0600, so
+# the shared folder holds nothing another user could read or swap.
+SHM = Path("/dev/shm")  # noqa: S108  # nosec B108
 # prometheus_client's multiprocess mode: read when prometheus_client is first imported,
 # so it is set in the arbiter before any worker forks (and this module never imports it).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

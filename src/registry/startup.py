@@ -15,6 +15,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import structlog
 from flask import Flask
 
 from registry.app import build_registry, create_app, describe_blob_store
@@ -24,6 +25,8 @@ from registry.observability.probes import StartupCheckFailed, check_dependencies
 from registry.services.container import Registry
 from registry.settings import DEFAULT_SECRET, Settings
 from registry.sources.http import observe_upstream
+
+log = structlog.get_logger(__name__)
 
 # Work folders of a process killed mid-ingest; a day old means no live ingest owns them.
 STALE_WORK = timedelta(hours=24)
@@ -92,11 +95,34 @@ def check_backends(registry: Registry) -> None:
         raise StartupCheckFailed(f"the shared figures ({where}) cannot be read: {exc}") from exc
 
 
+def check_admin_password(registry: Registry) -> None:
+    """In production, refuse to serve while the default admin still has the password
+    published in the specification, unless ALLOW_DEFAULT_ADMIN_PASSWORD=true says it
+    is wanted (then warn, at every start)."""
+    settings = registry.settings
+    if not settings.is_production or not registry.users.admin_has_published_password():
+        return
+    if settings.allow_default_admin_password:
+        log.warning(
+            "default_admin_password_allowed",
+            admin=settings.admin_name,
+            why="ALLOW_DEFAULT_ADMIN_PASSWORD=true: anyone who read the specification can "
+            "sign in as the administrator",
+        )
+        return
+    raise StartupCheckFailed(
+        f"the default admin {settings.admin_name} still has the published password: set "
+        "REGISTRY_ADMIN_PASSWORD (or REGISTRY_ADMIN_PASSWORD_FILE) to a new password and "
+        "start again (or set ALLOW_DEFAULT_ADMIN_PASSWORD=true to keep the published one)"
+    )
+
+
 def start_registry(settings: Settings) -> Registry:
     """The startup steps, then the wiring: what a process serving requests runs once."""
     registry = build_registry(prepare_local_state(settings))
     try:
         check_backends(registry)
+        check_admin_password(registry)
     except StartupCheckFailed:
         registry.close()
         raise

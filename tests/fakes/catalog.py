@@ -138,8 +138,9 @@ def _downloads() -> list[FakeDownload]:
         # A download link whose path says nothing: only Content-Disposition names the file.
         FakeDownload(
             "/files/fetch/7f3a",
-            size=4096,
-            seed="files/fetch",
+            content=safetensors_file(
+                "tiny-model.safetensors", [("weight", "F32", [32, 32])], seed="files/fetch"
+            ).read(),
             filename="tiny-model.safetensors",
         ),
         # A hostile host: the name it gives climbs out of the folder; only its last part counts.

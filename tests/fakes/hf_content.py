@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .pickles import lying_safetensors, malicious_pickle, torch_state_dict_zip
 from .records import (
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
@@ -549,9 +550,26 @@ def fault_repos() -> list[FakeHfRepo]:
             repo_id="fault/slow-download",
             files=[
                 _small_config(),
-                FakeFile("model.safetensors", size=2 * 1024 * 1024, seed="fault/slow"),
+                safetensors_file(
+                    "model.safetensors", [("weight", "F32", [512, 1024])], "fault/slow"
+                ),
             ],
             fault=FAULT_SLOW_DOWNLOAD,
+        ),
+        # Model files no loader should be handed: a pickle whose load calls os.system
+        # (never loaded by anything: its marker file must never appear), a safetensors
+        # header that claims more bytes than the file holds; and a benign torch pickle.
+        *(
+            FakeHfRepo(
+                repo_id=repo_id,
+                files=[readme_file({"license": "mit"}, "# Pickled\n"), _small_config(), weights],
+                card_data={"license": "mit"},
+            )
+            for repo_id, weights in (
+                ("fault/pickle-os-system", FakeFile("pytorch_model.bin", malicious_pickle())),
+                ("fault/corrupt-safetensors", FakeFile("model.safetensors", lying_safetensors())),
+                ("fault/torch-pickle", FakeFile("pytorch_model.bin", torch_state_dict_zip())),
+            )
         ),
         # One unsafe name per repository, so each refusal is proven on its own.
         *(

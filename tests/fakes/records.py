@@ -234,6 +234,14 @@ def safetensors_file(
     return FakeFile(path, size=len(prefix) + offset, seed=seed, prefix=prefix)
 
 
+def safetensors_bytes(nbytes: int, fill: bytes = b"\0") -> bytes:
+    """A valid safetensors file holding one U8 tensor of `nbytes` bytes of `fill`."""
+    header = {"weight": {"dtype": "U8", "shape": [nbytes], "data_offsets": [0, nbytes]}}
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    return struct.pack("<Q", len(encoded)) + encoded + (fill * nbytes)[:nbytes]
+
+
 def safetensors_parameters(file: FakeFile) -> dict[str, int] | None:
     """Parameter count per dtype read back from a safetensors header, as the Hub reports it."""
     if file.size < 8:
@@ -374,7 +382,8 @@ ZIP_ATTACKS: Final[dict[str, ZipEntry]] = {
     "drive": ZipEntry("C:/Windows/evil.txt", b"written to a Windows drive\n"),
     "backslash": ZipEntry("{top}..\\..\\evil.txt", b"escaped with Windows separators\n"),
 }
-# Not an attack the registry refuses: a symlink entry becomes a plain file holding its target.
+# A symlink entry: refused in an uploaded or downloaded zip; a GitHub zipball keeps it as a
+# plain file holding its target (what git stores for a symlink).
 ZIP_SYMLINK = ZipEntry("{top}link-to-passwd", symlink_target="/etc/passwd")
 
 

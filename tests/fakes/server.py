@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -152,6 +153,8 @@ class FakeUpstream:
             "KAGGLE_API_URL": self.kaggle_api_url,
             "KAGGLE_USERNAME": KAGGLE_USERNAME,
             "KAGGLE_KEY": KAGGLE_KEY,
+            # The file server's plain URLs are on loopback, closed to user URLs by default.
+            "URL_ALLOW_NETWORKS": str(urlsplit(self.files_url).hostname),
         }
 
     # ---- request logs ---------------------------------------------------------------------

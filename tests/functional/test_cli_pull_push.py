@@ -19,6 +19,7 @@ from registry.db.models import ArtifactRow
 from registry.services.container import Registry
 from tests.conftest import ADMIN, BERT, BOOKCORPUS, Api, MakeApi
 from tests.fakes import FakeUpstream
+from tests.fakes.records import safetensors_bytes
 from tests.functional.live_server import downloads, serve
 
 REPO = "google-bert/bert-base-uncased"
@@ -142,13 +143,14 @@ def test_push_a_folder_uploads_it(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "my-model"
     (folder / "weights").mkdir(parents=True)
     (folder / "config.json").write_text('{"model_type": "bert"}')
-    (folder / "weights" / "model.safetensors").write_bytes(b"\1" * 4096)
+    (folder / "weights" / "model.safetensors").write_bytes(safetensors_bytes(4096, b"\1"))
     pushed = run("push", str(folder), "--name", "mine", "--type", "model")
     assert pushed.exit_code == 0, pushed.output
     assert "stored model mine as" in pushed.output and "verdict: admitted" in pushed.output
     pulled = run("pull", "mine", "--to", str(tmp_path / "back"))
     assert pulled.exit_code == 0, pulled.output
-    assert (tmp_path / "back" / "weights" / "model.safetensors").read_bytes() == b"\1" * 4096
+    back = tmp_path / "back" / "weights" / "model.safetensors"
+    assert back.read_bytes() == safetensors_bytes(4096, b"\1")
     again = run("push", str(folder), "--name", "mine")
     assert again.exit_code == 1 and "exists already" in again.output
     missing = run("pull", "no-such-thing")
@@ -159,7 +161,7 @@ def test_a_refused_push_prints_the_failing_rules(make_api: MakeApi, tmp_path: Pa
     _, reg = make_api(ingest_policy="license>=0.5")
     folder = tmp_path / "unlicensed"
     folder.mkdir()
-    (folder / "model.safetensors").write_bytes(b"\0" * 1024)
+    (folder / "model.safetensors").write_bytes(safetensors_bytes(1024))
     with running(create_app(registry=reg), tmp_path) as invoke:
         login(invoke)
         refused = invoke("push", str(folder))

@@ -96,22 +96,30 @@ def test_each_escaping_name_is_refused_on_its_own(
     _nothing_stored(api, registry)
 
 
-@pytest.mark.parametrize(
-    ("kind", "url"),
-    [("code", "https://github.com/fault/zip-symlink"), ("model", "files:evil-symlink.zip")],
-)
-def test_a_symlink_entry_is_kept_as_a_plain_file_with_its_target_as_text(
-    api: Api, upstream: FakeUpstream, kind: str, url: str
+def test_a_zipballs_symlink_is_kept_as_a_plain_file_with_its_target_as_text(
+    api: Api,
 ) -> None:
-    url = url.replace("files:", f"{upstream.files_url}/files/")
-    art = api.ingest(kind, url)
+    # git stores a symlink as a blob holding its target: a repository's zipball keeps that.
+    art = api.ingest("code", "https://github.com/fault/zip-symlink")
     bundle = api.call("GET", api.download_path(art))
     with zipfile.ZipFile(io.BytesIO(bundle.get_data())) as zf:
         assert zf.read("link-to-passwd") == b"/etc/passwd"
-        if kind == "code":  # the zipball's nested folders are created on the way
-            assert zf.read("src/pkg/deep/mod.py") == b"Y = 2\n"
+        assert zf.read("src/pkg/deep/mod.py") == b"Y = 2\n"  # nested folders are created
         mode = zf.getinfo("link-to-passwd").external_attr >> 16
         assert not stat.S_ISLNK(mode)
+
+
+def test_a_symlink_entry_in_any_other_zip_is_refused(
+    api: Api, registry: Registry, upstream: FakeUpstream
+) -> None:
+    url = f"{upstream.files_url}/files/evil-symlink.zip"
+    resp = api.call("POST", "/artifact/model", json={"url": url})
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert resp.get_json()["message"] == (
+        "the archive entry 'link-to-passwd' is a symbolic link; an archive may hold only "
+        "files and folders"
+    )
+    _nothing_stored(api, registry)
 
 
 def test_unreachable_upstream_is_502(api: Api) -> None:

@@ -9,7 +9,7 @@ import zipfile
 from tests.conftest import Api, MakeApi
 from tests.fakes import FakeUpstream
 from tests.fakes.hf_content import BERT_CARD, BERT_CONFIG
-from tests.fakes.records import render_readme
+from tests.fakes.records import render_readme, safetensors_bytes
 
 IRIS = "https://www.kaggle.com/datasets/uciml/iris"
 
@@ -30,7 +30,7 @@ def upload(api: Api, kind: str, body: bytes, name: str | None = "my-model") -> o
 
 
 def test_an_uploaded_zip_becomes_an_artifact(api: Api) -> None:
-    weights = bytes(range(256)) * 8192  # 2 MiB: over the 1 MiB cap of JSON bodies
+    weights = safetensors_bytes(2 << 20, bytes(range(256)))  # over the JSON body cap (1 MiB)
     body = make_zip({"config.json": b'{"model_type": "bert"}', "model.safetensors": weights})
     resp = upload(api, "model", body)
     assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -77,14 +77,14 @@ def test_bad_uploads_are_refused_with_the_reason(api: Api) -> None:
 
 def test_uploaded_models_are_rated_and_gated(make_api: MakeApi) -> None:
     api, _ = make_api(ingest_policy="license>=0.5")
-    bare = upload(api, "model", make_zip({"model.safetensors": b"\0" * 1024}), name="bare")
+    bare = upload(api, "model", make_zip({"model.safetensors": safetensors_bytes(1024)}), "bare")
     assert bare.status_code == 424, bare.get_data(as_text=True)
     assert bare.get_json()["details"]["failures"] == ["license=0 fails license>=0.5"]
     documented = make_zip(
         {
             "README.md": render_readme(BERT_CARD, "# A model\n\nSee the card.\n").encode(),
             "config.json": repr(BERT_CONFIG).encode(),
-            "model.safetensors": b"\0" * 1024,
+            "model.safetensors": safetensors_bytes(1024),
         }
     )
     resp = upload(api, "model", documented, name="documented")

@@ -37,6 +37,7 @@ def test_a_plain_download_is_stored_under_the_name_its_host_gives(
         kept = session.scalars(
             select(ArtifactRow.upstream).where(ArtifactRow.id == art["metadata"]["id"])
         ).one()
+    scan = kept.pop("file_scan")  # what ingest saw inside the file (test_model_files.py)
     assert kept == {
         "kind": "url",
         "url": url,
@@ -44,6 +45,8 @@ def test_a_plain_download_is_stored_under_the_name_its_host_gives(
         "filename": stored,
         "sha256": files[0].sha256,
     }
+    pickles = [p["path"] for p in scan["pickles"]]
+    assert pickles == ([stored] if stored.endswith(".bin") else [])
 
 
 def test_a_zip_becomes_its_files_with_their_roles_and_its_readme(

@@ -139,3 +139,54 @@ def test_upgrade_to_0005_keeps_what_existing_users_could_do_and_owns_their_artif
         )
     assert users == {"alice": "download,search,upload", "root": "download,search,upload"}
     assert owners == {"1": "alice", "2": None}
+
+
+def test_upgrade_to_0007_makes_source_keys_canonical_without_merging_artifacts(
+    db: Database,
+) -> None:
+    _to(db, "0006", "downgrade")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    insert = text(
+        "INSERT INTO artifacts (id, type, name, source_url, source_key, readme, card, upstream,"
+        " size, bundle_sha256, bundle_size, version, created_at, updated_at)"
+        " VALUES (:i, :t, :i, 'u', :k, '', '{}', :u, 0, :d, 0, 1, :n, :n)"
+    )
+    rows = [
+        ("a", "model", "hf:hf_model:acme/m@main:", "{}", "hf:hf_model:acme/m@:"),
+        ("b", "model", "hf:hf_model:acme/m@main:onnx", "{}", "hf:hf_model:acme/m@:onnx"),
+        ("c", "model", "hf:hf_model:acme/m@v2:", "{}", "hf:hf_model:acme/m@v2:"),
+        # The bare key exists already: the default-branch one keeps its old key.
+        ("d", "dataset", "hf:hf_dataset:acme/d@:", "{}", "hf:hf_dataset:acme/d@:"),
+        ("e", "dataset", "hf:hf_dataset:acme/d@main:", "{}", "hf:hf_dataset:acme/d@main:"),
+        (
+            "f",
+            "code",
+            "github:acme/tool@master:",
+            '{"default_branch": "master"}',
+            "github:acme/tool@:",
+        ),
+        (
+            "g",
+            "code",
+            "github:acme/lib@main:",
+            '{"default_branch": "develop"}',
+            "github:acme/lib@main:",
+        ),
+        ("h", "model", "url:https://example.com/w.bin", "{}", "url:https://example.com/w.bin"),
+        (
+            "i",
+            "model",
+            "hf:hf_model:bert-base-uncased@main:",
+            '{"repo_id": "google-bert/bert-base-uncased"}',
+            "hf:hf_model:google-bert/bert-base-uncased@:",
+        ),
+    ]
+    with db.engine.begin() as conn:
+        for ident, kind, key, upstream, _ in rows:
+            conn.execute(
+                insert, {"i": ident, "t": kind, "k": key, "u": upstream, "d": "0" * 64, "n": now}
+            )
+    _to(db, "head", "upgrade")
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, source_key FROM artifacts")).all())
+    assert found == {ident: expected for ident, *_, expected in rows}

@@ -55,7 +55,8 @@ def test_the_example_settings_are_refused_in_production() -> None:
     assert env["FLASK_ENV"] == "production"
     with pytest.raises(SettingsError) as refused:
         Settings.from_env(env)
-    assert "SECRET_KEY" in str(refused.value) and "JWT_SECRET" in str(refused.value)
+    for variable in ("SECRET_KEY", "JWT_SECRET", "REGISTRY_ADMIN_PASSWORD"):
+        assert variable in str(refused.value)
 
 
 def test_the_example_with_real_secrets_makes_a_working_configuration() -> None:
@@ -77,6 +78,8 @@ def test_the_example_with_real_secrets_makes_a_working_configuration() -> None:
 def test_compose_refuses_to_start_without_the_secrets() -> None:
     with pytest.raises(KeyError, match="JWT_SECRET"):
         _registry_environment({"SECRET_KEY": "x" * 32})
+    with pytest.raises(KeyError, match="REGISTRY_ADMIN_PASSWORD"):
+        _registry_environment({"SECRET_KEY": "x" * 32, "JWT_SECRET": "y" * 32})
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:

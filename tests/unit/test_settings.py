@@ -152,11 +152,9 @@ def test_every_variable_is_in_the_readme_table_and_every_row_is_read() -> None:
     for row in table.splitlines():
         if row.startswith("| `"):
             documented |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1]))
-    # Read by others: boto3 (S3 credentials), the `registry login/pull/push` client,
-    # prometheus_client (the gunicorn configuration sets it, see registry.serving).
+    # Read by others: the `registry login/pull/push` client, prometheus_client (the
+    # gunicorn configuration sets it, see registry.serving).
     elsewhere = {
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
         "REGISTRY_URL",
         "XDG_CONFIG_HOME",
         "PROMETHEUS_MULTIPROC_DIR",

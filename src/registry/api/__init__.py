@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.api import access, artifacts, audit, download, groups, hub, monitors, system, users
+from registry.api import (
+    access,
+    artifacts,
+    audit,
+    download,
+    groups,
+    headers,
+    hub,
+    monitors,
+    system,
+    users,
+)
 from registry.api.errors import register_error_handlers
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask, cors_origins: tuple[str, ...] = ()) -> None:
+    headers.install(app, cors_origins)  # first: a CORS preflight carries no token
     access.install(app)
     for bp in (
         artifacts.bp,

@@ -19,6 +19,7 @@ from registry.api.common import (
     registry,
     served_to,
 )
+from registry.api.limits import limited
 from registry.api.schemas import (
     ArtifactDataIn,
     ArtifactOut,
@@ -58,6 +59,7 @@ def enumerate_artifacts() -> Response:
 
 @bp.post("/artifact/<type_name>")
 @requires(Permission.UPLOAD)
+@limited("ingest")
 def create_artifact(type_name: str) -> tuple[Response, int]:
     kind = artifact_type(type_name)
     if is_upload():
@@ -79,6 +81,7 @@ def get_artifact(type_name: str, id_: str) -> Response:
 
 @bp.put("/artifacts/<type_name>/<id_>")
 @requires(Permission.UPLOAD, also=MANAGER)
+@limited("ingest")
 def update_artifact(type_name: str, id_: str) -> Response:
     kind = artifact_type(type_name)
     ident = artifact_id(id_)
@@ -102,6 +105,7 @@ def delete_artifact(type_name: str, id_: str) -> Response:
 
 @bp.get("/artifact/model/<id_>/rate")
 @requires(SEARCH, charged_by_view=True)
+@limited("rating")
 def rate_model(id_: str) -> Response:
     # The token use and the RATE event are one transaction (the rating service checks
     # the permission there too), so a rating read is one short write.
@@ -161,6 +165,7 @@ def by_name(name: str) -> Response:
 
 @bp.post("/artifact/byRegEx")
 @requires(SEARCH)
+@limited("search")
 def by_regex() -> Response:
     body = parse(ArtifactRegexIn, json_body())
     return jsonify(metadata_list(registry().search.by_regex(body.regex, caller())))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import ipaddress
 from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from registry.api.json_limits import request_json
 from registry.domain.errors import BadRequest
 from registry.domain.models import ArtifactType, Credential, Principal, User
 from registry.domain.names import validate_artifact_id
@@ -34,6 +35,33 @@ def request_token() -> str | None:
     if value and value[:7].lower() == "bearer " and value[7:].lstrip()[:7].lower() == "bearer ":
         value = value[7:].lstrip()
     return value
+
+
+def _trusted(address: str, proxies: str) -> bool:
+    entries = [p.strip() for p in proxies.split(",") if p.strip()]
+    if "*" in entries:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def client_address() -> str | None:
+    """The client's address, for limits per address: the peer, or, when the peer is a
+    proxy the registry trusts (FORWARDED_ALLOW_IPS), the nearest address in
+    X-Forwarded-For that is not a trusted proxy (addresses further left are the
+    client's own claims, which anyone can forge)."""
+    proxies = registry().settings.forwarded_allow_ips
+    peer = request.remote_addr
+    if peer is None or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops and hops[0] else peer
 
 
 def credential() -> Credential:
@@ -83,14 +111,9 @@ def paged(items: Any, next_offset: str | None) -> Response:
 
 
 def json_body() -> Any:
-    """The request body as JSON. Over-long bodies were refused (413) before this."""
-    raw = request.get_data(cache=True)
-    if not raw:
-        raise BadRequest("the request needs a JSON body")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    """The request body as JSON, its size and depth checked before parsing (MAX_JSON_BYTES,
+    MAX_JSON_DEPTH: registry.api.json_limits)."""
+    return request_json()
 
 
 def _describe(exc: ValidationError) -> str:

@@ -6,7 +6,7 @@ import structlog
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from registry.domain.errors import RangeNotSatisfiable, RegistryError
+from registry.domain.errors import RangeNotSatisfiable, RegistryError, TooManyRequests
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +31,8 @@ def register_error_handlers(app: Flask) -> None:
         resp, status = _answer(exc.status, exc.code, exc.message, **exc.details)
         if isinstance(exc, RangeNotSatisfiable):
             resp.headers["Content-Range"] = f"bytes */{exc.details.get('size', '*')}"
+        if isinstance(exc, TooManyRequests):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp, status
 
     @app.errorhandler(RequestEntityTooLarge)

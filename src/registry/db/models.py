@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -279,3 +280,16 @@ class LogLineRow(Base):
     event: Mapped[str] = mapped_column(String(256))
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     line: Mapped[str] = mapped_column(Text)
+
+
+class WorkLeaseRow(Base):
+    """One running piece of capped work (an ingest), held in each `scope` it counts
+    against ("ingest:all", "ingest:user:<id>") until it ends or `expires_at` (Unix
+    seconds) passes, so a process that died mid-ingest frees its slot by itself
+    (see registry.limits.stores)."""
+
+    __tablename__ = "work_leases"
+
+    lease: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -130,6 +130,27 @@ class Busy(RegistryError):
     code = "busy"
 
 
+class TooManyRequests(RegistryError):
+    """A limit on how much one caller (token, user name, address) or everyone together
+    may do was reached; `retry_after` seconds from now it will have room again (the
+    answer carries it as Retry-After)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, retry_after=self.retry_after, **details)
+
+
+class DeadlinePassed(UpstreamUnavailable):
+    """Work that has a total deadline (an upstream fetch, an ingest) ran out of time;
+    nothing of it was kept (504: the registry waited on an upstream that is too slow)."""
+
+    status = 504
+    code = "deadline_exceeded"
+
+
 class RepoNotFound(NotFound):
     """The Hub-compatible API has no repository by that id (for this caller)."""
 

@@ -152,7 +152,13 @@ def cloudwatch_handler(settings: Settings) -> logging.Handler:
     import watchtower
 
     client = boto3.client(
-        "logs", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        "logs",
+        region_name=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        # None lets boto3 find credentials itself (instance role, ~/.aws).
+        aws_access_key_id=(settings.aws_credentials).get("aws_access_key_id"),
+        aws_secret_access_key=(settings.aws_credentials).get("aws_secret_access_key"),
+        aws_session_token=(settings.aws_credentials).get("aws_session_token"),
     )
     handler: logging.Handler = watchtower.CloudWatchLogHandler(
         log_group_name=settings.cloudwatch_log_group,

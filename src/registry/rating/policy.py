@@ -2,9 +2,12 @@
 
 Grammar: a comma-separated list of rules `<metric><op><number>`, where metric is a
 ModelRating field (`net_score`, `license`, ...), `size_score.<device>`, `size_score`
-(its best device), or `all` (every metric but the latencies and net_score, skipping
-the -1 of "not applicable"); op is one of >=, >, <=, <. `none` admits everything.
-Examples: `license>=0.5,net_score>=0.35` (the default, `settings.DEFAULT_INGEST_POLICY`),
+(its best device), `all` (every metric but the latencies and net_score, skipping
+the -1 of "not applicable"), or `pickle_safety` (the scan of the artifact's pickles,
+`rating/pickle_safety.py`, judged for every artifact type); op is one of >=, >, <=, <.
+`none` admits everything.
+Examples: `license>=0.5,net_score>=0.35,pickle_safety>=0.5` (the default,
+`settings.DEFAULT_INGEST_POLICY`),
 `all>=0.5`, `net_score>=0.6`.
 """
 
@@ -51,7 +54,9 @@ class Policy:
         if text.strip().lower() in {"", "none", "off"}:
             return cls(())
         rules = []
-        valid = {*METRIC_ORDER, "net_score", "all"} | {f"size_score.{d}" for d in _DEVICES}
+        valid = {*METRIC_ORDER, "net_score", "all", "pickle_safety"} | {
+            f"size_score.{d}" for d in _DEVICES
+        }
         for part in text.split(","):
             match = _RULE.match(part)
             if not match:

@@ -15,7 +15,8 @@ from types import TracebackType
 JAIL_UID = 65534  # "nobody" on Debian, inside the jail and (when the registry is root) outside
 JAIL_GID = 65534
 JAIL_DIR = "/jail"  # where the caller's files appear, read-only
-JAIL_TMP = "/tmp"  # noqa: S108 - inside the jail: its own size-capped tmpfs, the work folder
+# Inside the jail: its own size-capped tmpfs (the work folder), never the host's /tmp.
+JAIL_TMP = "/tmp"  # noqa: S108  # nosec B108
 _ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": JAIL_TMP,

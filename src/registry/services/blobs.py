@@ -95,11 +95,13 @@ class BlobJanitor:
         for digest in digests:
             self.blobs.delete(digest)
 
-    def collect(self, grace: timedelta = timedelta(hours=1)) -> GcReport:
+    def collect(self, grace: timedelta = timedelta(hours=1), *, dry_run: bool = False) -> GcReport:
         """Delete stored blobs no artifact references, sparing young ones.
 
         Young blobs may belong to an ingest that has uploaded but not yet committed;
-        the grace period leaves them alone (and an ingest re-checks anyway).
+        the grace period leaves them alone, and an ingest re-checks anyway: the epoch
+        bumped here tells it, under the same lock, to upload again what went. With
+        `dry_run`, only count what would go (nothing is deleted, the epoch stays).
         """
         cutoff = datetime.now(UTC) - grace
         scanned = deleted = recent = 0
@@ -116,10 +118,11 @@ class BlobJanitor:
                         recent += 1
                         continue
                     orphans.append(digest)
-                if orphans:
+                if orphans and not dry_run:
                     repo.bump_blob_epoch()
             for digest in orphans:
-                self.blobs.delete(digest)
+                if not dry_run:
+                    self.blobs.delete(digest)
                 deleted += 1
-        log.info("blob_gc", scanned=scanned, deleted=deleted, kept_recent=recent)
+        log.info("blob_gc", scanned=scanned, deleted=deleted, kept_recent=recent, dry_run=dry_run)
         return GcReport(scanned, len(referenced), deleted, recent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.db.session import Database
+from registry.limits.guards import RateLimiter
 from registry.observability.components import HealthReport
 from registry.observability.telemetry import Telemetry
 from registry.services.accounts import AccountService
@@ -48,6 +49,8 @@ class Registry:
     groups: GroupService
     audit: AuditService
     monitors: MonitorService
+    # Requests per minute on expensive operations, per token and address (api.limits).
+    rate_limits: RateLimiter | None = None
 
     def close(self) -> None:
         self.telemetry.close()

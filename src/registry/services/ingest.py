@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +32,8 @@ from registry.domain.errors import BadRequest, Conflict, NotFound, RegistryError
 from registry.domain.lineage import DeclaredLink
 from registry.domain.models import Artifact, ArtifactType, AuditAction, User
 from registry.domain.names import validate_artifact_name
+from registry.limits.guards import IngestSlots
+from registry.services import workdirs
 from registry.services.access import can_see, private_groups, require_manager
 from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
@@ -40,8 +41,16 @@ from registry.services.bundles import build_bundle
 from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
-from registry.sources.base import Manifest, Source, SourceKind, SourceRef
-from registry.sources.resolver import parse_source_url
+from registry.sources import deadline
+from registry.sources.base import (
+    CanonicalSource,
+    Manifest,
+    Source,
+    SourceKind,
+    SourceRef,
+    StagedFile,
+)
+from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
 MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
@@ -61,6 +70,14 @@ class IngestPolicy(Protocol):
         manifest: Manifest,
         links: list[DeclaredLink],
     ) -> dict[str, Any] | None: ...
+
+
+class FileCheck(Protocol):
+    """Looks inside the staged files before anything is decided: raises for a file no
+    loader could trust, returns what to record with the artifact (`upstream["file_scan"]`),
+    which the policy then judges."""
+
+    def scan(self, files: Sequence[StagedFile], workdir: Path) -> dict[str, Any]: ...
 
 
 class AdmitAll:
@@ -108,8 +125,16 @@ class IngestService:
         canonical: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         telemetry: PipelineTelemetry | None = None,
+        file_check: FileCheck | None = None,
+        slots: IngestSlots | None = None,
+        deadline_seconds: float | None = None,
+        fetch_deadline_seconds: float | None = None,
     ) -> None:
+        self.file_check = file_check
         self.db = db
+        self.slots = slots
+        self.deadline_seconds = deadline_seconds
+        self.fetch_deadline_seconds = fetch_deadline_seconds
         self.blobs = blobs
         self.sources = sources
         self.telemetry: PipelineTelemetry = telemetry or Unobserved()
@@ -132,7 +157,7 @@ class IngestService:
         groups: tuple[str, ...] = (),
     ) -> Artifact:
         """Ingest `url`; with `groups`, the artifact is private to them from the start."""
-        with self._observed(success=201) as seen:
+        with self._observed(success=201) as seen, self._bounded(user):
             return self._create(artifact_type, url, name, user, groups, seen=seen)
 
     def _create(
@@ -145,7 +170,7 @@ class IngestService:
         *,
         seen: _Observed,
     ) -> Artifact:
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         final_name = validate_artifact_name(name if name is not None else ref.default_name)
         with self.db.read() as session:
@@ -190,7 +215,7 @@ class IngestService:
         url: str,
         user: User,
     ) -> Artifact:
-        with self._observed(success=200) as seen:
+        with self._observed(success=200) as seen, self._bounded(user):
             return self._update(artifact_type, artifact_id, name, url, user, seen=seen)
 
     def _update(
@@ -213,7 +238,7 @@ class IngestService:
                     f"metadata.name {name!r} does not match the stored name {current.name!r}; "
                     "the name and id of an update must match the artifact"
                 )
-        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        ref = self._parse(url, artifact_type)
         seen.source = ref.kind.value
         self._refuse_duplicate(artifact_type, ref, artifact_id, user)
         with self._workdir() as workdir:
@@ -247,6 +272,26 @@ class IngestService:
         return artifact
 
     @contextmanager
+    def _bounded(self, user: User) -> Iterator[None]:
+        """One of the user's ingest slots (429 when none is free), and the deadline of
+        the whole ingest, which every upstream transfer below it honours."""
+        slot = self.slots.hold(user.id) if self.slots is not None else nullcontext()
+        with slot:
+            if self.deadline_seconds is None:
+                yield
+                return
+            what = f"INGEST_DEADLINE_SECONDS ({self.deadline_seconds:g} s)"
+            with deadline.bounded(self.deadline_seconds, what, self.fetch_deadline_seconds):
+                yield
+
+    @staticmethod
+    def _in_time(doing: str) -> None:
+        """Refuse to go on once the ingest's deadline has passed."""
+        limit = deadline.current()
+        if limit is not None:
+            limit.check(doing)
+
+    @contextmanager
     def _observed(self, success: int) -> Iterator[_Observed]:
         """Report the ingest's duration, source and outcome (the HTTP status it ends with)."""
         seen = _Observed()
@@ -265,22 +310,25 @@ class IngestService:
 
     def sweep_workdirs(self, older_than: timedelta) -> int:
         """Remove ingest work folders left by killed processes; returns how many."""
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        cutoff = time.time() - older_than.total_seconds()
-        removed = 0
-        for entry in self.work_root.iterdir():
-            try:
-                if entry.stat().st_mtime <= cutoff:
-                    shutil.rmtree(entry, ignore_errors=True)
-                    removed += 1
-            except FileNotFoundError:
-                continue
-        return removed
+        return workdirs.sweep(self.work_root, older_than)
 
     # -- steps ------------------------------------------------------------
 
+    def _parse(self, url: str, artifact_type: ArtifactType) -> SourceRef:
+        """The source `url` names, keyed so that every spelling of the same upstream
+        revision (the default branch named or not, hf.co, `.git` ...) is one artifact."""
+        ref = parse_source_url(url, artifact_type, self.hf_endpoint)
+        hub_kinds = {SourceKind.HF_MODEL: "model", SourceKind.HF_DATASET: "dataset"}
+        if ref.kind in hub_kinds and ref.repo_id and "/" not in ref.repo_id and self.canonical:
+            # A legacy id ("bert-base-uncased") is the repository the Hub moved it to;
+            # it is still fetched as given (the Hub redirects), only the key changes.
+            moved = self.canonical(hub_kinds[ref.kind], ref.repo_id)
+            ref = replace(ref, key=hf_key(ref.kind, moved, ref.revision, ref.subpath))
+        source = self.sources.get(ref.kind)
+        return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
+
     def _workdir(self) -> _WorkDir:
-        return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")
+        return _WorkDir(workdirs.new_workdir(self.work_root))
 
     def _refuse_duplicate(
         self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None, user: User
@@ -315,10 +363,14 @@ class IngestService:
         with self.db.read() as session:
             epoch = ArtifactRepository(session).blob_epoch()
         manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
+        self._in_time(f"fetching {ref.url}")
         if not manifest.files:
             raise BadRequest(f"{ref.url} has no files to ingest")
+        if self.file_check is not None:
+            manifest.upstream["file_scan"] = self.file_check.scan(manifest.files, workdir)
         links = links_of(description_of(manifest), self.canonical)
         rating = self.policy.check(artifact_type, name, manifest, links)
+        self._in_time(f"rating {ref.url}")
         bundle = workdir / "bundle.zip"
         bundle_sha, bundle_size = build_bundle(
             ((f.path, f.local, f.size) for f in manifest.files), bundle
@@ -327,6 +379,7 @@ class IngestService:
         uploads[bundle_sha] = bundle
         with ThreadPoolExecutor(self.upload_workers, thread_name_prefix="blob-upload") as pool:
             list(pool.map(lambda item: self.blobs.put_file(*item), uploads.items()))
+        self._in_time(f"storing {ref.url}")
         return _Prepared(manifest, bundle, bundle_sha, bundle_size, epoch, links, rating)
 
     def _ensure_blobs(self, session: Session, prepared: _Prepared) -> None:

@@ -44,9 +44,11 @@ from registry.domain.models import (
     Principal,
     User,
 )
+from registry.rating import pickle_safety
 from registry.rating.context import FileFact, ParentFacts
 from registry.rating.engine import Rating, RatingEngine
 from registry.rating.gather import RatingSubject
+from registry.rating.metrics.base import MetricResult
 from registry.rating.policy import Policy
 from registry.services.audit import record_event
 from registry.services.ingest import MAX_README_CHARS
@@ -168,11 +170,14 @@ class RatingService:
         links: list[DeclaredLink],
     ) -> dict[str, Any] | None:
         """IngestPolicy: rate a model before it is stored; refuse it (424) only when a
-        complete rating fails the policy (see the module docstring)."""
+        complete rating fails the policy (see the module docstring). The pickle scan is
+        judged for every artifact type: a dataset's pickle is loaded the same way."""
+        pickles = pickle_safety.score(manifest.upstream.get("file_scan"))
+        self._check_pickles(name, pickles, manifest)  # before asking any upstream
         if artifact_type is not ArtifactType.MODEL:
             return None
         rating = self._rate(self._subject(name, description_of(manifest), links))
-        payload = rating.payload()
+        payload = with_pickle_safety(rating.payload(), pickles)
         if self.policy.undecided(payload["errors"]):
             raise _incomplete(name, rating)
         problems = self.policy.violations(payload["rating"], payload["errors"])
@@ -192,6 +197,26 @@ class RatingService:
         # An incomplete rating the policy did not need is not kept: GET /rate computes
         # it again later.
         return None if payload["errors"] else payload
+
+    def _check_pickles(self, name: str, pickles: MetricResult | None, manifest: Manifest) -> None:
+        """424 when the pickle scan fails the policy's pickle_safety rules, naming each
+        file and import that made it fail."""
+        rules = Policy(tuple(r for r in self.policy.rules if r.metric == pickle_safety.NAME))
+        if pickles is None or not rules.rules:
+            return
+        scores = {pickle_safety.NAME: pickles.score}
+        if not rules.violations(scores, {}):
+            return
+        self.telemetry.policy_refused(rules.failing_rules(scores, {}))
+        findings = pickle_safety.dangerous_findings(manifest.upstream.get("file_scan"))
+        found = "; ".join(findings or pickles.evidence[1:])
+        raise PolicyRejected(
+            f"{name} is not registered: loading its pickles would run code it should not "
+            f"({found}); its pickle_safety {pickles.score:g} fails the ingest policy "
+            f"({rules}). Nothing was unpickled; publish the weights as safetensors",
+            failures=[f"{pickle_safety.NAME}={pickles.score:g} fails {r}" for r in rules.rules],
+            evidence=list(pickles.evidence),
+        )
 
     # -- GET /artifact/model/{id}/rate ---------------------------------------
 
@@ -227,7 +252,9 @@ class RatingService:
                 name = row.name
             rating = self._rate(self._subject(name, description, links))
             self._raise_if_failed(rating)
-            payload = rating.payload()
+            payload = with_pickle_safety(
+                rating.payload(), pickle_safety.score(description.upstream.get("file_scan"))
+            )
             with self.db.transaction() as session:
                 current = ArtifactRepository(session).get(artifact_id)
                 if current is not None and current.version == version:
@@ -306,6 +333,15 @@ class RatingService:
         rating = self._rate(self._subject(ref.default_name, description, links))
         payload = rating.payload()
         return rating, self.policy.violations(payload["rating"], payload["errors"])
+
+
+def with_pickle_safety(payload: dict[str, Any], pickles: MetricResult | None) -> dict[str, Any]:
+    """The payload with the pickle scan as evidence (`?evidence` shows it); the score is
+    not a ModelRating field, so the contract's rating is unchanged."""
+    if pickles is not None:
+        score = pickles.score
+        payload["evidence"][pickle_safety.NAME] = [f"score {score:g}", *pickles.evidence]
+    return payload
 
 
 def _incomplete(name: str, rating: Rating) -> UpstreamError | RatingFailed:

@@ -1,11 +1,12 @@
 """Finding artifacts by exact name and by regular expression.
 
 User patterns run on RE2 (google-re2): matching is linear in the text, so no
-pattern can backtrack catastrophically. Python's `re` never sees a user pattern.
+pattern can backtrack catastrophically. Python's `re` never sees a user pattern. The
+budget holds inside one README too (registry.services.regex_budget).
 
 A pattern whose every match contains some literal text of three or more characters
-is answered from a trigram index: the index names the candidates, RE2 confirms each.
-Any other pattern is matched against every name and README under the time budget.
+is answered from a trigram index: the index names the candidates, RE2 confirms each
+under the same budget. Any other pattern is matched against every name and README.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactSummary, User
 from registry.domain.regex_literals import required_literals
-
-_MAX_PROGRAM_MEMORY = 64 << 20
+from registry.services.regex_budget import MAX_PROGRAM_MEMORY, SearchBudget
 
 
 def compile_pattern(pattern: str, max_length: int) -> Any:
@@ -33,7 +33,7 @@ def compile_pattern(pattern: str, max_length: int) -> Any:
         raise BadRequest(f"regex is longer than {max_length} characters")
     options = re2.Options()
     options.log_errors = False
-    options.max_mem = _MAX_PROGRAM_MEMORY
+    options.max_mem = MAX_PROGRAM_MEMORY
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
@@ -53,8 +53,10 @@ class SearchService:
         *,
         budget_seconds: float,
         max_pattern_length: int,
+        max_scan_bytes: int = 64 << 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.max_scan_bytes = max_scan_bytes
         self.db = db
         self.budget_seconds = budget_seconds
         self.max_pattern_length = max_pattern_length
@@ -74,21 +76,20 @@ class SearchService:
         (case-sensitive); a private artifact's README is not searched for outsiders."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
         needed = required_literals(pattern)
-        deadline = self.clock() + self.budget_seconds
+        budget = SearchBudget(
+            compiled,
+            seconds=self.budget_seconds,
+            max_scan_bytes=self.max_scan_bytes,
+            clock=self.clock,
+        )
         found: list[ArtifactSummary] = []
-        scanned = 0
         with self.db.read() as session:
             seqs = None if needed is None else search_index.candidate_seqs(session, needed)
             texts = ArtifactRepository(session, viewer).iter_search_texts(seqs)
             for summary, readme in texts:
-                scanned += 1
-                if compiled.search(summary.name) or (readme and compiled.search(readme)):
+                if budget.search(summary.name) or (readme and budget.search(readme)):
                     found.append(summary)
-                if self.clock() > deadline:
-                    raise BadRequest(
-                        f"the search passed its {self.budget_seconds:g} s budget after "
-                        f"{scanned} artifacts; use a more specific pattern"
-                    )
+                budget.done()
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found

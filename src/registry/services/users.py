@@ -19,6 +19,8 @@ from registry.db.repositories import UserRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from registry.domain.models import Credential, Permission, Principal, User
+from registry.limits.guards import BcryptGate, LoginGuard
+from registry.settings import DEFAULT_ADMIN_PASSWORD
 
 # Clients in the wild send the spec's default password with this other ending.
 _DEFAULT_PASSWORD_VARIANT = ("DROP TABLE artifacts;", "DROP TABLE packages;")
@@ -45,8 +47,12 @@ class UserService:
         token_ttl: timedelta,
         token_max_uses: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        login_guard: LoginGuard | None = None,
+        bcrypt_gate: BcryptGate | None = None,
     ) -> None:
         self.db = db
+        self.login_guard = login_guard
+        self.bcrypt_gate = bcrypt_gate or BcryptGate(64)
         self.jwt_secret = jwt_secret
         self.bcrypt_rounds = bcrypt_rounds
         self.admin_name = admin_name
@@ -57,7 +63,8 @@ class UserService:
         self._dummy_hash: str | None = None
 
     def ensure_default_admin(self, session: Session) -> UserRow:
-        """Create the default admin with the published password when it is absent.
+        """Create the default admin with its configured password (REGISTRY_ADMIN_PASSWORD,
+        else the published one) when it is absent.
 
         An existing one keeps its password: once an administrator has changed it, no
         restart or reset brings back the password anyone who read the spec knows."""
@@ -76,13 +83,29 @@ class UserService:
         return row
 
     def seed(self) -> None:
+        """Create the default admin; and when REGISTRY_ADMIN_PASSWORD is set while the
+        admin still has the published password, replace that password (and revoke the
+        tokens it gave), so an installation seeded before the variable was set is fixed
+        by setting it. A password an administrator chose is never touched."""
         try:
             with self.db.transaction() as session:
-                self.ensure_default_admin(session)
+                row = self.ensure_default_admin(session)
+                if self.admin_password != DEFAULT_ADMIN_PASSWORD and verify_password(
+                    DEFAULT_ADMIN_PASSWORD, row.password_hash
+                ):
+                    row.password_hash = hash_password(self.admin_password, self.bcrypt_rounds)
+                    UserRepository(session).revoke_tokens(row.id)
         except IntegrityError as exc:
             if broken_unique_constraint(exc) != UQ_USER_NAME:
                 raise
             # another worker seeded it at the same moment
+
+    def admin_has_published_password(self) -> bool:
+        """Whether the default admin exists and still signs in with the published password."""
+        with self.db.read() as session:
+            row = UserRepository(session).get_by_name(self.admin_name)
+            stored = row.password_hash if row is not None else None
+        return stored is not None and verify_password(DEFAULT_ADMIN_PASSWORD, stored)
 
     def check_password(self, name: str, password: str) -> None:
         """400 when `password` fails the strength rule (README) for user `name`. The
@@ -132,8 +155,25 @@ class UserService:
                 candidates.append(variant)
         return candidates
 
-    def authenticate(self, name: str, password: str) -> str:
-        """Check credentials; return the token value for X-Authorization."""
+    def authenticate(self, name: str, password: str, address: str | None = None) -> str:
+        """Check credentials; return the token value for X-Authorization.
+
+        Failed attempts are limited per user name and per client `address` (429 once
+        either has too many), and at most BCRYPT_MAX_CONCURRENT checks run at once."""
+        if self.login_guard is not None:
+            self.login_guard.before(name, address)
+        with self.bcrypt_gate.slot():
+            user_id = self._verified(name, password)
+        if user_id is None:
+            if self.login_guard is not None:
+                self.login_guard.failed(name, address)
+            raise Unauthorized("the user name or password is invalid")
+        if self.login_guard is not None:
+            self.login_guard.succeeded(name)
+        return self.issue_token(User(id=user_id, name=name, is_admin=False)).value
+
+    def _verified(self, name: str, password: str) -> int | None:
+        """The id of user `name` if `password` is theirs, else None."""
         with self.db.read() as session:
             row = UserRepository(session).get_by_name(name)
             stored = row.password_hash if row else None
@@ -144,10 +184,10 @@ class UserService:
             if self._dummy_hash is None:
                 self._dummy_hash = hash_password("dummy-password", self.bcrypt_rounds)
             verify_password(password, self._dummy_hash)
-            raise Unauthorized("the user name or password is invalid")
+            return None
         if not any(verify_password(p, stored) for p in self._candidates(name, password)):
-            raise Unauthorized("the user name or password is invalid")
-        return self.issue_token(User(id=user_id, name=name, is_admin=False)).value
+            return None
+        return user_id
 
     def issue_token(self, user: User) -> tokens.IssuedToken:
         """A new token for a user already authenticated (by password, or by a browser
@@ -169,12 +209,12 @@ class UserService:
 
     # -- browser sessions: a token row the session cookie names by id ---------------
 
-    def open_session(self, name: str, password: str) -> str:
+    def open_session(self, name: str, password: str, address: str | None = None) -> str:
         """Check the credentials; return the id of a new token for a browser session.
 
         The cookie holds only this id (signed with SECRET_KEY); the token row says
         whether the session still stands (expiry, revocation at sign-out)."""
-        value = self.authenticate(name, password)
+        value = self.authenticate(name, password, address)
         token_id = tokens.decode(self.jwt_secret, value, self.clock())
         if token_id is None:  # pragma: no cover - we have just issued it
             raise Unauthorized("the session could not be opened")

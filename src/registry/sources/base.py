@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from registry.domain.models import ArtifactType, FileRole
 
@@ -64,6 +64,16 @@ class Manifest:
 class Source(Protocol):
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         """Download what `ref` names into `workdir` and describe it."""
+        ...
+
+
+@runtime_checkable
+class CanonicalSource(Protocol):
+    """A source that can tell two refs of the same upstream revision apart only by asking
+    the upstream (GitHub's default branch differs per repository)."""
+
+    def canonical(self, ref: SourceRef) -> SourceRef:
+        """`ref` with the key every spelling of the same upstream revision shares."""
         ...
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef, read_card
 from registry.sources.github_client import GitHubClient
+from registry.sources.resolver import github_key
 
 README_NAMES = ("readme.md", "readme.rst", "readme.txt", "readme")
 
@@ -22,9 +24,21 @@ def find_readme(files: dict[str, Path]) -> str | None:
 
 
 class GitHubSource:
-    def __init__(self, client: GitHubClient, max_bytes: int) -> None:
+    def __init__(
+        self, client: GitHubClient, max_bytes: int, archive_limits: ArchiveLimits | None = None
+    ) -> None:
         self.client = client
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
+
+    def canonical(self, ref: SourceRef) -> SourceRef:
+        """`ref` with the key of the bare repository URL when its revision is the
+        repository's default branch (`/tree/master` of a repository on master)."""
+        if ref.revision is None or ref.repo_id is None:
+            return ref
+        if ref.revision != self.client.repo(ref.repo_id).default_branch:
+            return ref
+        return replace(ref, key=github_key(ref.repo_id, None, ref.subpath))
 
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         assert ref.repo_id is not None
@@ -37,8 +51,11 @@ class GitHubSource:
             workdir / "files",
             artifact_type,
             max_bytes=self.max_bytes,
+            limits=self.archive_limits,
             strip_top_folder=True,  # GitHub wraps everything in "<owner>-<repo>-<sha>/"
             subpath=ref.subpath,
+            # A repository's symlink is a git blob holding its target: kept as that text.
+            symlinks_as_text=True,
         )
         archive.unlink(missing_ok=True)
         readme = find_readme({f.path: f.local for f in files})

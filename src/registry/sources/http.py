@@ -6,16 +6,18 @@ process's upstream observer (`observe_upstream`), huggingface_hub's calls includ
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from registry.domain.errors import RETRY_HINT, PayloadTooLarge, UpstreamUnavailable
+from registry.sources import deadline
 from registry.storage.blobs import CHUNK_SIZE
 
 USER_AGENT = "trustworthy-model-registry/0.1 (+https://github.com/)"
@@ -60,7 +62,6 @@ class ObservedAdapter(HTTPAdapter):
 
 def _observed_hub_client() -> Any:
     """huggingface_hub's default client, with its calls counted like the others'."""
-    import httpx2
     from huggingface_hub.utils._http import default_client_factory
 
     client = default_client_factory()
@@ -76,6 +77,9 @@ def _observed_hub_client() -> Any:
                 _notify(str(request.url), "error")
                 raise
             _notify(str(request.url), response.status_code)
+            limit = deadline.current()
+            if limit is not None:
+                response.stream = _Bounded(response.stream, limit, str(request.url))
             return response
 
         def close(self) -> None:
@@ -85,12 +89,32 @@ def _observed_hub_client() -> Any:
     return client
 
 
-def make_session(retries: int, pool_size: int = 16) -> requests.Session:
-    """A session that retries idempotent requests on connection errors and 5xx.
+class _Bounded(httpx2.SyncByteStream):
+    """A hub response body that stops at the deadline of the work it is part of: the
+    transport hands over each chunk as it arrives, so a trickle is checked often.
+    A SyncByteStream, because the client accepts no other kind of body from a
+    synchronous transport."""
+
+    def __init__(self, inner: Any, limit: deadline.Deadline, url: str) -> None:
+        self.inner = inner
+        self.limit = limit.for_fetch()
+        self.url = url
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            self.limit.check(f"downloading {self.url}")
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def make_retry(retries: int) -> Retry:
+    """Retry idempotent requests on connection errors and 5xx.
 
     Backoff is exponential (0.5 s, 1 s, 2 s ...) and honours Retry-After.
     """
-    retry = Retry(
+    return Retry(
         total=retries,
         connect=retries,
         read=retries,
@@ -101,7 +125,13 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    adapter = ObservedAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+
+
+def make_session(retries: int, pool_size: int = 16) -> requests.Session:
+    """A session for the configured upstreams: pooled, retried (`make_retry`)."""
+    adapter = ObservedAdapter(
+        max_retries=make_retry(retries), pool_connections=pool_size, pool_maxsize=pool_size
+    )
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -110,19 +140,34 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
 
 
 def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what: str) -> int:
-    """Write a streamed response body to `dest`, refusing more than `max_bytes`."""
+    """Write a streamed response body to `dest`, refusing more than `max_bytes`, and cut
+    at the deadline of the work it is part of (registry.sources.deadline)."""
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"{what} is {declared} bytes, over MAX_ARTIFACT_BYTES ({max_bytes})")
+    outer = deadline.current()
+    limit = outer.for_fetch() if outer is not None else None
     size = 0
-    try:
-        with dest.open("wb") as out:
-            for chunk in response.iter_content(CHUNK_SIZE):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadTooLarge(f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)")
-                out.write(chunk)
-    except requests.RequestException as exc:
-        # A transfer cut short: the same request may well succeed next time.
-        raise UpstreamUnavailable(f"downloading {what} failed: {exc}; {RETRY_HINT}") from exc
+    with deadline.cut_at(limit, response) as cut:
+        try:
+            with dest.open("wb") as out:
+                for chunk in response.iter_content(CHUNK_SIZE):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PayloadTooLarge(
+                            f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)"
+                        )
+                    out.write(chunk)
+                    if limit is not None:
+                        limit.check(f"downloading {what}")
+        except requests.RequestException as exc:
+            if cut.is_set() and limit is not None:
+                raise limit.passed(f"downloading {what}") from exc
+            # A transfer cut short: the same request may well succeed next time. The cause
+            # stays in the log: told to the caller, it would map the host's network.
+            raise UpstreamUnavailable(
+                f"downloading {what} stopped before its end; {RETRY_HINT}"
+            ) from exc
+        if cut.is_set() and limit is not None:
+            raise limit.passed(f"downloading {what}")
     return size

@@ -65,7 +65,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if end == -1:
         return {}, text
     try:
-        meta = yaml.load(text[3:end], Loader=_CardLoader)  # noqa: S506 (a SafeLoader)
+        # _CardLoader is a SafeLoader (plain data only) that also refuses aliases.
+        meta = yaml.load(text[3:end], Loader=_CardLoader)  # noqa: S506  # nosec B506
     except yaml.YAMLError:
         return {}, text
     body = text[end + 4 :].lstrip("\n")

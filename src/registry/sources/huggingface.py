@@ -27,6 +27,7 @@ from registry.sources.base import (
     read_card,
     read_json,
 )
+from registry.sources.deadline import in_context
 from registry.sources.files import classify, redundant_weight_files
 from registry.sources.hub_client import split_front_matter, wrap_hub_call
 from registry.sources.safety import is_under, safe_relpath
@@ -179,12 +180,9 @@ class HuggingFaceSource:
         dest = workdir / "files"
         dest.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="hf-download") as pool:
-            staged = list(
-                pool.map(
-                    lambda f: self._download(ref, repo_type, sha, f, dest),
-                    [f for f in chosen if wanted(f)],
-                )
-            )
+            # Each download runs under the ingest's deadline (registry.sources.deadline).
+            download = in_context(lambda f: self._download(ref, repo_type, sha, f, dest))
+            staged = list(pool.map(download, [f for f in chosen if wanted(f)]))
         readme_file = next((s for s in staged if s.path.lower() == "readme.md"), None)
         readme = read_card(readme_file.local) if readme_file else ""
         front, _body = split_front_matter(readme)

@@ -17,7 +17,7 @@ import requests
 
 from registry.domain.errors import UpstreamError, UpstreamNotFound
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef
 from registry.sources.http import make_session, stream_to_file
 
@@ -57,7 +57,9 @@ class KaggleSource:
         retries: int,
         max_bytes: int,
         session: requests.Session | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
+        self.archive_limits = archive_limits
         self.base_url = base_url.rstrip("/")
         self.auth = (username, key) if username and key else None
         self.timeout = timeout
@@ -115,7 +117,13 @@ class KaggleSource:
         archive = workdir / "kaggle.zip"
         with self._get(f"/datasets/download/{slug}", what, params=params, stream=True) as resp:
             stream_to_file(resp, archive, self.max_bytes, f"Kaggle {what}")
-        files = extract_zip(archive, workdir / "files", artifact_type, max_bytes=self.max_bytes)
+        files = extract_zip(
+            archive,
+            workdir / "files",
+            artifact_type,
+            max_bytes=self.max_bytes,
+            limits=self.archive_limits,
+        )
         archive.unlink(missing_ok=True)
         license_ = spdx_license(meta.get("licenseName"))
         description = str(meta.get("description") or meta.get("subtitle") or "")

@@ -23,6 +23,21 @@ UPLOAD_PREFIX = "upload:sha256:"
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _MAX_URL = 2048
 _REPO_SUFFIXES = {"tree", "blob", "resolve", "raw", "commit", "commits", "discussions", "files"}
+# Every Hugging Face repository's default branch: a URL naming it names the same
+# revision as the bare repository URL, so both get one key (one artifact).
+HF_DEFAULT_BRANCH = "main"
+
+
+def hf_key(kind: SourceKind, repo_id: str, revision: str | None, subpath: str | None) -> str:
+    """The identity of a Hugging Face source: the default branch is no revision."""
+    revision = None if revision == HF_DEFAULT_BRANCH else revision
+    return f"hf:{kind.value}:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
+
+
+def github_key(repo_id: str, revision: str | None, subpath: str | None) -> str:
+    """The identity of a GitHub source (the caller drops a revision that is the
+    repository's default branch: only GitHub knows which branch that is)."""
+    return f"github:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
 
 
 def _netloc(url: str) -> str:
@@ -126,6 +141,8 @@ def _huggingface(url: str, segments: list[str], artifact_type: ArtifactType) -> 
         raise BadRequest(
             "Hugging Face Spaces are applications, not artifacts; give a model or dataset URL"
         )
+    if segments[0] == "models" and len(segments) > 1:
+        segments = segments[1:]  # huggingface.co/models/org/name: the same repository
     is_dataset = segments[0] == "datasets"
     if is_dataset:
         segments = segments[1:]
@@ -146,7 +163,7 @@ def _huggingface(url: str, segments: list[str], artifact_type: ArtifactType) -> 
         if not piece or piece in {".", ".."} or not all(c.isalnum() or c in "-_." for c in piece):
             raise BadRequest(f"{repo_id!r} is not a valid Hugging Face repository id")
     kind = SourceKind.HF_DATASET if is_dataset else SourceKind.HF_MODEL
-    key = f"hf:{kind.value}:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
+    key = hf_key(kind, repo_id, revision, subpath)
     return SourceRef(
         kind=kind,
         url=url,
@@ -169,7 +186,7 @@ def _github(url: str, segments: list[str]) -> SourceRef:
             raise BadRequest(f"{owner}/{repo} is not a valid GitHub repository")
     revision, subpath = _revision_and_path(segments[2:], url)
     repo_id = f"{owner}/{repo}"
-    key = f"github:{repo_id.lower()}@{revision or ''}:{subpath or ''}"
+    key = github_key(repo_id, revision, subpath)
     return SourceRef(
         kind=SourceKind.GITHUB,
         url=url,

@@ -2,7 +2,7 @@
 
 The upload service stages the archive under its sha256 before the ingest starts; this
 source only unpacks it, with the same safety as any other archive (escaping names
-refused, bytes counted while written, symlinks kept as plain files).
+refused, zip bombs refused, symlinks and devices refused).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from registry.domain.errors import BadRequest
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef
 from registry.sources.github import find_readme
 from registry.sources.hub_client import split_front_matter
@@ -23,9 +23,12 @@ def staged_path(staging: Path, digest: str) -> Path:
 
 
 class UploadSource:
-    def __init__(self, staging: Path, max_bytes: int) -> None:
+    def __init__(
+        self, staging: Path, max_bytes: int, archive_limits: ArchiveLimits | None = None
+    ) -> None:
         self.staging = staging
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
 
     def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
         digest = ref.url[len(UPLOAD_PREFIX) :]
@@ -36,7 +39,13 @@ class UploadSource:
                 f"again (POST /artifact/{artifact_type.value} with Content-Type "
                 "application/zip, or multipart/form-data with a file and a name)"
             )
-        files = extract_zip(archive, workdir / "files", artifact_type, max_bytes=self.max_bytes)
+        files = extract_zip(
+            archive,
+            workdir / "files",
+            artifact_type,
+            max_bytes=self.max_bytes,
+            limits=self.archive_limits,
+        )
         if not files:
             raise BadRequest("the uploaded zip holds no files")
         readme = find_readme({f.path: f.local for f in files}) or ""

@@ -1,36 +1,38 @@
 """Plain http(s) downloads: a single file, or a zip whose entries become the files.
 
-Before each request (and after each redirect) the host's addresses are checked
-against URL_DENY_NETWORKS, so the registry cannot be used to read cloud metadata
-endpoints (169.254.169.254) and the like.
+The URL is the user's, so every request (the first and each redirect) goes through
+the egress session (`registry.sources.egress`): checked against the networks no user
+may reach, and connected to the very address that was checked.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from registry.domain.errors import BadRequest, UpstreamError, UpstreamNotFound
+from registry.domain.errors import (
+    RETRY_HINT,
+    BadRequest,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+)
 from registry.domain.models import ArtifactType
-from registry.sources.archive import extract_zip
+from registry.sources.archive import ArchiveLimits, extract_zip
 from registry.sources.base import Manifest, SourceRef, StagedFile
+from registry.sources.egress import UNREACHABLE, EgressPolicy, egress_session
 from registry.sources.files import classify
 from registry.sources.github import find_readme
-from registry.sources.http import make_session, stream_to_file
+from registry.sources.http import stream_to_file
 from registry.sources.safety import safe_relpath
 from registry.storage.blobs import sha256_file
 
 _MAX_REDIRECTS = 5
 _FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 
 _WEB_PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
@@ -57,36 +59,30 @@ class UrlSource:
         max_bytes: int,
         timeout: float,
         retries: int,
-        deny_networks: tuple[str, ...],
+        policy: EgressPolicy,
         session: requests.Session | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
         self.max_bytes = max_bytes
+        self.archive_limits = archive_limits
         self.timeout = timeout
-        self.session = session or make_session(retries)
-        self.deny: list[Network] = [ipaddress.ip_network(n, strict=False) for n in deny_networks]
-
-    def _check_host(self, url: str) -> None:
-        host = urlsplit(url).hostname or ""
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError as exc:
-            raise UpstreamNotFound(f"the host {host!r} of the url cannot be resolved") from exc
-        for info in infos:
-            addr = ipaddress.ip_address(info[4][0])
-            if any(addr in net for net in self.deny):
-                raise BadRequest(
-                    f"the url's host {host!r} is in a network the registry may not fetch from"
-                )
+        self.session = session or egress_session(policy, retries)
 
     def _open(self, url: str) -> requests.Response:
         for _ in range(_MAX_REDIRECTS + 1):
-            self._check_host(url)
             try:
                 resp = self.session.get(
                     url, stream=True, timeout=self.timeout, allow_redirects=False
                 )
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+                raise BadRequest(
+                    f"{url} is not a URL the registry can fetch (its host is not a valid "
+                    "name or address); give an http(s) URL"
+                ) from exc
             except requests.RequestException as exc:
-                raise UpstreamError(f"fetching {url} failed: {exc}") from exc
+                # Refused, reset, timed out, bad certificate: one answer for all, so the
+                # registry cannot be used to tell which internal ports are open.
+                raise UpstreamUnavailable(f"{UNREACHABLE.format(url=url)}; {RETRY_HINT}") from exc
             if resp.is_redirect and "Location" in resp.headers:
                 resp.close()
                 url = urljoin(url, resp.headers["Location"])
@@ -125,7 +121,11 @@ class UrlSource:
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
         if zipfile.is_zipfile(download):
             files = extract_zip(
-                download, workdir / "files", artifact_type, max_bytes=self.max_bytes
+                download,
+                workdir / "files",
+                artifact_type,
+                max_bytes=self.max_bytes,
+                limits=self.archive_limits,
             )
             download.unlink(missing_ok=True)
             readme = find_readme({f.path: f.local for f in files}) or ""

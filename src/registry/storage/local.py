@@ -30,7 +30,10 @@ class LocalBlobStore:
         self._tmp.mkdir(parents=True, exist_ok=True)
         # Write under a temporary name inside the store, then rename: readers never
         # see a partly written blob, and a crash leaves only a stray temp file.
-        tmp = Path(tempfile.mktemp(dir=self._tmp))  # noqa: S306 - os.link needs a free name
+        # mktemp, because os.link needs a name that does not exist yet; the race it is
+        # known for cannot hurt here: the folder is the store's own (not a shared /tmp),
+        # and os.link and open("xb") fail rather than follow or overwrite what is there.
+        tmp = Path(tempfile.mktemp(dir=self._tmp))  # noqa: S306  # nosec B306
         try:
             try:
                 # Same file system (the ingest work folder lives in DATA_DIR too):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ class S3BlobStore:
         endpoint_url: str | None = None,
         prefix: str = "",
         client: Any = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -36,6 +37,10 @@ class S3BlobStore:
             "s3",
             region_name=region,
             endpoint_url=endpoint_url,
+            # None lets boto3 find credentials itself (instance role, ~/.aws).
+            aws_access_key_id=(credentials or {}).get("aws_access_key_id"),
+            aws_secret_access_key=(credentials or {}).get("aws_secret_access_key"),
+            aws_session_token=(credentials or {}).get("aws_session_token"),
             config=Config(
                 retries={"max_attempts": 5, "mode": "standard"},
                 connect_timeout=10,

@@ -24,7 +24,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse
 
-from registry.api.common import registry, request_token
+from registry.api.common import client_address, registry, request_token
 from registry.domain.errors import BadRequest, Forbidden, Unauthorized
 from registry.domain.models import User
 
@@ -76,7 +76,7 @@ def check_csrf() -> None:
 
 def sign_in(name: str, password: str) -> User:
     users = registry().users
-    token_id = users.open_session(name, password)
+    token_id = users.open_session(name, password, client_address())
     user = users.session_user(token_id)
     if user is None:  # pragma: no cover - the row was just written
         raise Unauthorized("the session could not be opened")

@@ -13,6 +13,7 @@ from flask import (
     Response,
     current_app,
     jsonify,
+    make_response,
     render_template,
     request,
     session,
@@ -24,7 +25,13 @@ from registry.api.access import page
 from registry.api.common import registry
 from registry.api.system import logs_url
 from registry.db.repositories import NameQuery
-from registry.domain.errors import BadRequest, Conflict, RegistryError, Unauthorized
+from registry.domain.errors import (
+    BadRequest,
+    Conflict,
+    RegistryError,
+    TooManyRequests,
+    Unauthorized,
+)
 from registry.domain.names import validate_artifact_id
 from registry.observability.dashboard import pipeline_panels, request_panels
 from registry.observability.figures import Window, window_minutes
@@ -67,14 +74,19 @@ WORKLOAD_LOCK = "workload"
 
 
 @bp.errorhandler(RegistryError)
-def _page_error(exc: RegistryError) -> tuple[str | Response, int]:
+def _page_error(exc: RegistryError) -> tuple[Response, int]:
     if (
         request.path.startswith("/dashboard/")
         or request.accept_mimetypes.best == "application/json"
     ):
         body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-        return jsonify(body), exc.status
-    return render_template("message.html", title="Not possible", message=exc.message), exc.status
+        resp = jsonify(body)
+    else:
+        page = render_template("message.html", title="Not possible", message=exc.message)
+        resp = make_response(page)
+    if isinstance(exc, TooManyRequests):
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp, exc.status
 
 
 @bp.get("/signin")

@@ -14,7 +14,7 @@ needs (`registry.domain.regex_literals`), then confirms each with RE2.
   the old table and must create them again (`_create_sqlite`).
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-29 22:50:00.000000
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,136 @@
+"""A trickling upstream is cut at the ingest's total deadline: 504 naming the budget,
+nothing stored, no work folder left (a per-read timeout alone never trips on it)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from registry.services.container import Registry
+from registry.sources import deadline
+from registry.sources.http import _Bounded
+from tests.conftest import Api, MakeApi
+
+BODY = 4000  # bytes announced; at one byte per 0.05 s the transfer would take 200 s
+
+
+class Trickle:
+    """An HTTP server that answers every request with a body sent one byte at a time."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.sent = 0
+        self.closed = threading.Event()
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}/slow.bin"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {BODY}\r\n\r\n"
+            )
+            try:
+                conn.sendall(head.encode())
+                for _ in range(BODY):
+                    if self.stop.wait(0.05):
+                        return
+                    conn.sendall(b"x")
+                    self.sent += 1
+            except OSError:
+                self.closed.set()  # the registry hung up on us
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.close()
+
+
+@pytest.fixture
+def trickle() -> Iterator[Trickle]:
+    server = Trickle()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"ingest_deadline_seconds": 1.0}, "INGEST_DEADLINE_SECONDS (1 s)"),
+        (
+            {"ingest_deadline_seconds": 60.0, "upstream_deadline_seconds": 1.0},
+            "UPSTREAM_DEADLINE_SECONDS (1 s)",
+        ),
+    ],
+)
+def test_a_trickling_download_is_cut_at_the_deadline(
+    make_api: MakeApi, trickle: Trickle, overrides: dict[str, float], named: str
+) -> None:
+    api, registry = make_api(upstream_timeout_seconds=10.0, **overrides)
+    resp = api.call("POST", "/artifact/model", json={"url": trickle.url})
+    assert resp.status_code == 504, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["error"] == "deadline_exceeded"
+    assert named in body["message"] and "nothing was kept" in body["message"]
+    # Cut well before the whole body came: the deadline, not the upstream, ended it.
+    assert trickle.sent < BODY / 2
+    assert trickle.closed.wait(5)
+    _assert_nothing_kept(api, registry)
+
+
+def _assert_nothing_kept(api: Api, registry: Registry) -> None:
+    assert api.enumerate([{"name": "*"}]).get_json() == []
+    work = registry.settings.data_dir / "work"
+    assert [p for p in work.iterdir() if p.name.startswith("ingest-")] == []
+    blobs = Path(registry.settings.data_dir / "blobs")
+    assert not blobs.exists() or not any(p.is_file() for p in blobs.rglob("*"))
+    assert api.call("GET", "/health").status_code == 200
+
+
+def test_the_ingest_stops_between_steps_once_its_deadline_passed(make_api: MakeApi) -> None:
+    """A slow policy (a rating) uses up the deadline: the ingest stops before storing."""
+    api, registry = make_api(ingest_deadline_seconds=0.5)
+    original = registry.ingest.policy
+
+    class SlowPolicy:
+        def check(self, *args: object) -> None:
+            threading.Event().wait(0.6)
+            original.check(*args)  # type: ignore[arg-type]
+
+    registry.ingest.policy = SlowPolicy()  # type: ignore[assignment]
+    from tests.conftest import BERT
+
+    resp = api.call("POST", "/artifact/model", json={"url": BERT})
+    assert resp.status_code == 504
+    assert "rating" in resp.get_json()["message"]
+    _assert_nothing_kept(api, registry)
+
+
+def test_a_hub_transfer_stops_at_the_deadline_between_chunks() -> None:
+    chunks = iter([b"a", b"b", b"c"])
+    with deadline.bounded(-1.0, "INGEST_DEADLINE_SECONDS (0 s)") as limit:
+        body = _Bounded(chunks, limit, "http://hub.example/f")
+        with pytest.raises(Exception, match="did not finish within INGEST_DEADLINE"):
+            list(body)
+
+
+def test_an_inner_deadline_never_extends_the_outer_one() -> None:
+    with deadline.bounded(1.0, "outer") as outer, deadline.bounded(100.0, "inner") as inner:
+        assert inner.at == outer.at and inner.what == "outer"
+    assert deadline.current() is None

@@ -287,7 +287,10 @@ class Settings:
     upstream_deadline_seconds: float = _env(
         "UPSTREAM_DEADLINE_SECONDS", 600.0, _positive("seconds")
     )
-    ingest_deadline_seconds: float = _env("INGEST_DEADLINE_SECONDS", 840.0, _positive("seconds"))
+    # Unset: a minute less than REQUEST_TIMEOUT_SECONDS (840 s with its default).
+    ingest_deadline: float | None = _env(
+        "INGEST_DEADLINE_SECONDS", None, lambda v: None if v is None else _positive("seconds")(v)
+    )
     ingest_max_concurrent: int = _env("INGEST_MAX_CONCURRENT", 8, _between(1, 10_000))
     ingest_max_per_user: int = _env("INGEST_MAX_PER_USER", 4, _between(1, 10_000))
     regex_max_scan_bytes: int = _env(
@@ -400,6 +403,15 @@ class Settings:
         problems += _database_problems(self.effective_database_url)
         problems += _policy_problems(self.ingest_policy)
         return problems
+
+    @property
+    def ingest_deadline_seconds(self) -> float:
+        """INGEST_DEADLINE_SECONDS, or a minute less than the request timeout (at least
+        half of it) so an ingest is refused cleanly before the server would cut it off."""
+        if self.ingest_deadline is not None:
+            return self.ingest_deadline
+        timeout = float(self.request_timeout_seconds)
+        return max(timeout / 2, timeout - 60)
 
     def _bound_problems(self) -> list[str]:
         problems = []

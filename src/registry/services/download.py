@@ -82,7 +82,7 @@ def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
     roles: list[FileRole] = []
     for value in values:
         for raw in value.split(","):
-            piece = raw.strip().lower()
+            piece = raw
             if not piece:
                 continue
             try:

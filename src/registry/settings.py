@@ -312,6 +312,10 @@ class Settings:
     web_readme_max_bytes: int = _env(
         "WEB_README_MAX_BYTES", 256 << 10, _between(1024, 16 << 20, unit=" bytes")
     )
+    # Downloads from S3: proxied through the registry, or (redirect) a 302 to a presigned
+    # URL of the bundle, valid S3_PRESIGN_SECONDS, after the same checks and audit.
+    s3_download: str = _env("S3_DOWNLOAD", "proxy", _one_of("proxy", "redirect"))
+    s3_presign_seconds: int = _env("S3_PRESIGN_SECONDS", 300, _between(1, 3600, " seconds"))
 
     @property
     def is_production(self) -> bool:
@@ -372,6 +376,8 @@ class Settings:
             )
         if self.s3_prefix and not self.aws_s3_bucket:
             problems.append("AWS_S3_PREFIX is set but AWS_S3_BUCKET is not: name the bucket")
+        if self.s3_download == "redirect" and not self.aws_s3_bucket:
+            problems.append("S3_DOWNLOAD=redirect needs AWS_S3_BUCKET: local blobs are served")
         # Work that outlives the request timeout is cut off by the server mid-way.
         for name, seconds in (
             ("UPSTREAM_TIMEOUT_SECONDS", self.upstream_timeout_seconds),

@@ -109,6 +109,7 @@ def _file(service: HubMirrorService, call: hub_paths.HubCall) -> Response:
         lambda start, end: service.read(found.sha256, start, end),
         headers=headers,
         mimetype="application/octet-stream",
+        open_file=lambda start: service.open_local(found.sha256, start),
     )
 
 

@@ -3,6 +3,10 @@
 User patterns run on RE2 (google-re2): matching is linear in the text, so no
 pattern can backtrack catastrophically. Python's `re` never sees a user pattern. The
 budget holds inside one README too (registry.services.regex_budget).
+
+A pattern whose every match contains some literal text of three or more characters
+is answered from a trigram index: the index names the candidates, RE2 confirms each
+under the same budget. Any other pattern is matched against every name and README.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from typing import Any
 
 import re2
 
+from registry.db import search_index
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactSummary, ArtifactType, User
+from registry.domain.regex_literals import required_literals
 from registry.services.regex_budget import MAX_PROGRAM_MEMORY, SearchBudget
 
 
@@ -89,9 +95,11 @@ class SearchService:
             max_scan_bytes=self.max_scan_bytes,
             clock=self.clock,
         )
+        needed = required_literals(pattern)
         found: list[ArtifactSummary] = []
         with self.db.read() as session:
-            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts():
+            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
+            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts(seqs):
                 if budget.search(summary.name) or (readme and budget.search(readme)):
                     found.append(summary)
                 budget.done()
@@ -117,10 +125,13 @@ class SearchService:
             max_scan_bytes=self.max_scan_bytes,
             clock=self.clock,
         )
+        needed = required_literals(pattern)
         found: list[tuple[int, ArtifactSummary]] = []
         more = False
         with self.db.read() as session:
-            rows = ArtifactRepository(session, viewer).iter_search_rows(after_seq, types)
+            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
+            repo = ArtifactRepository(session, viewer)
+            rows = repo.iter_search_rows(after_seq, types, seqs)
             for seq, summary, readme in rows:
                 if budget.search(summary.name) or (readme and budget.search(readme)):
                     if len(found) == size:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -61,7 +62,6 @@ class ObservedAdapter(HTTPAdapter):
 
 def _observed_hub_client() -> Any:
     """huggingface_hub's default client, with its calls counted like the others'."""
-    import httpx2
     from huggingface_hub.utils._http import default_client_factory
 
     client = default_client_factory()
@@ -89,9 +89,10 @@ def _observed_hub_client() -> Any:
     return client
 
 
-class _Bounded:
+class _Bounded(httpx2.SyncByteStream):
     """A hub response body that stops at the deadline of the work it is part of: the
-    transport hands over each chunk as it arrives, so a trickle is checked often."""
+    transport hands over each chunk as it arrives, so a trickle is checked often. It is
+    a SyncByteStream because the client refuses (asserts on) any other kind of body."""
 
     def __init__(self, inner: Any, limit: deadline.Deadline, url: str) -> None:
         self.inner = inner

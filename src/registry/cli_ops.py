@@ -64,6 +64,16 @@ def _bar(total: int | None, unit: str, *, scale: bool = False) -> Iterator[Any]:
         yield bar
 
 
+def _total(bar: Any) -> Callable[[int], None]:
+    """Give a bar its total once the work is known (the archive's blob bytes)."""
+
+    def planned(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    return planned
+
+
 def _s3(settings: Settings, location: str) -> Any:
     if not is_s3(location):
         return None
@@ -108,7 +118,7 @@ def _add_archive_commands(
             )
             sink = open_writer(target, _s3(config, target))
             with _bar(None, "B", scale=True) as bar:
-                summary = service.backup(sink, progress=bar.update)
+                summary = service.backup(sink, progress=bar.update, planned=_total(bar))
         click.echo(_summary("backed up to", target, summary))
 
     @cli.command("restore", with_appcontext=False)
@@ -135,7 +145,9 @@ def _add_archive_commands(
             reader = open_reader(source, _s3(config, source))
             try:
                 with _bar(None, "B", scale=True) as bar:
-                    summary = service.restore(reader, force=force, progress=bar.update)
+                    summary = service.restore(
+                        reader, force=force, progress=bar.update, planned=_total(bar)
+                    )
             finally:
                 reader.close()
         click.echo(_summary("restored from", source, summary))

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.conftest import ADMIN, BERT, BOOKCORPUS, MakeApi
+from tests.integration.conftest import s3_endpoint  # noqa: F401 - moto's server, a fixture
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -132,3 +135,35 @@ def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path
     _one_line_error(_run(env, "serve"), "REGISTRY_ADMIN_PASSWORD", "ALLOW_DEFAULT_ADMIN_PASSWORD")
     placeholder = _run({**env, "REGISTRY_ADMIN_PASSWORD": "CHANGE-ME"}, "serve")
     _one_line_error(placeholder, "REGISTRY_ADMIN_PASSWORD is too weak")
+
+
+def test_backup_to_s3_and_restore_from_it(
+    tmp_path: Path,
+    make_api: MakeApi,
+    database_url: str,
+    s3_endpoint: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    """The laptop-to-AWS move through the commands: a SQLite registry into an archive in
+    a bucket, restored elsewhere; an unreachable bucket is one line."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the laptop side is SQLite")
+    bucket = f"transfer-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=bucket
+    )
+    api, registry = make_api()
+    api.ingest("model", BERT)
+    laptop = {
+        "DATA_DIR": str(registry.settings.data_dir),
+        "DATABASE_URL": registry.settings.effective_database_url,
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }
+    where = f"s3://{bucket}/transfers/registry.tar"
+    done = _run(laptop, "backup", "--to", where)
+    assert done.returncode == 0 and "1 artifacts" in done.stdout, done.stderr
+    elsewhere = {"DATA_DIR": str(tmp_path / "elsewhere"), "AWS_ENDPOINT_URL": s3_endpoint}
+    done = _run(elsewhere, "restore", "--from", where)
+    assert done.returncode == 0 and "1 artifacts" in done.stdout, done.stderr
+    assert _run(elsewhere, "verify").returncode == 0
+    nowhere = {**laptop, "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+    _one_line_error(_run(nowhere, "backup", "--to", where), "s3://")

@@ -329,3 +329,24 @@ def test_the_archive_is_one_snapshot_even_when_an_ingest_commits_meanwhile(
     finally:
         source.close()
         target.close()
+
+
+def test_progress_adds_up_to_the_planned_total(
+    pair: tuple[Registry, Api, Registry, Api], tmp_path: Path
+) -> None:
+    source, api, target, _ = pair
+    api.ingest("model", BERT)
+    api.ingest("dataset", BOOKCORPUS)
+    archive = tmp_path / "backup.tar"
+    for run in ("backup", "restore"):
+        planned: list[int] = []
+        done: list[int] = []
+        if run == "backup":
+            summary = _service(source).backup(
+                open_writer(str(archive)), progress=done.append, planned=planned.append
+            )
+        else:
+            with archive.open("rb") as fh:
+                summary = _service(target).restore(fh, progress=done.append, planned=planned.append)
+        assert planned == [summary.blob_bytes] and sum(done) == summary.blob_bytes > 0
+        assert len(done) == summary.blobs

@@ -16,7 +16,7 @@ from registry.db.repositories import ArtifactRepository
 from registry.services.container import Registry
 from registry.services.verify import BlobRepairer, BlobVerifier, upstream_refetch
 from registry.sources.base import Manifest
-from tests.conftest import BERT, BOOKCORPUS, FINETUNE, GH_BERT, GH_WHISPER, Api
+from tests.conftest import BERT, BOOKCORPUS, FINETUNE, GH_BERT, GH_WHISPER, Api, MakeApi
 
 
 def _files(registry: Registry, artifact_id: str) -> dict[str, str]:
@@ -166,3 +166,21 @@ def test_gc_dry_run_deletes_nothing(api: Api, registry: Registry) -> None:
     real = registry.janitor.collect(timedelta(0))
     assert real.deleted == 1 and not registry.blobs.exists(digest)
     assert not any(registry.blobs.exists(d) for d in [*files.values(), bundle])
+
+
+def test_verify_and_repair_on_s3(make_api: MakeApi, s3_endpoint: str, s3_bucket: str) -> None:
+    api, registry = make_api(aws_s3_bucket=s3_bucket, aws_endpoint_url=s3_endpoint)
+    bert = api.ingest("model", BERT)["metadata"]["id"]
+    weights = _files(registry, bert)["model.safetensors"]
+    bundle = _bundle(registry, bert)
+    registry.blobs.delete(weights)
+    registry.blobs.delete(bundle)
+    report, uses, verifier = _verify(registry)
+    assert {(p.digest, p.kind) for p in report.problems} == {
+        (weights, "missing"),
+        (bundle, "missing"),
+    }
+    refetch = upstream_refetch(registry.ingest.sources, registry.settings.hf_endpoint)
+    BlobRepairer(verifier, refetch, registry.settings.data_dir / "work").repair(report, uses)
+    assert report.unrepaired == [] and _verify(registry)[0].problems == []
+    assert _intact(registry)

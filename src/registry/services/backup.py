@@ -80,12 +80,22 @@ class BackupService:
 
     # -- backup -------------------------------------------------------------
 
-    def backup(self, sink: ArchiveWriter, progress: Progress | None = None) -> BackupSummary:
-        """Stream the archive into `sink`, then commit it (or abort it on any error)."""
+    def backup(
+        self,
+        sink: ArchiveWriter,
+        progress: Progress | None = None,
+        planned: Progress | None = None,
+    ) -> BackupSummary:
+        """Stream the archive into `sink`, then commit it (or abort it on any error).
+
+        `planned` is told the blobs' total size once it is known, `progress` each
+        blob's size once it is in the archive."""
         self.work_root.mkdir(parents=True, exist_ok=True)
         dumps: dict[str, IO[bytes]] = {}
         try:
             manifest = self._snapshot(dumps)
+            if planned:
+                planned(sum(b["size"] for b in manifest["blobs"]))
             with tarfile.open(fileobj=cast(Any, sink), mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 body = json.dumps(manifest, indent=1, sort_keys=True).encode()
                 add_member(tar, "manifest.json", len(body), BytesReader(body))
@@ -170,7 +180,12 @@ class BackupService:
     # -- restore ------------------------------------------------------------
 
     def restore(
-        self, source: IO[bytes], *, force: bool = False, progress: Progress | None = None
+        self,
+        source: IO[bytes],
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
+        planned: Progress | None = None,
     ) -> BackupSummary:
         """Read an archive from `source` into this registry (empty unless `force`)."""
         with self.db.read() as session:
@@ -187,6 +202,8 @@ class BackupService:
                 members = iter(tar)
                 manifest = self._read_manifest(tar, next(members, None), revision)
                 expected = {b["sha256"]: int(b["size"]) for b in manifest["blobs"]}
+                if planned:
+                    planned(sum(expected.values()))
                 restorer = _Restorer(self, manifest, expected, progress)
                 restorer.run(tar, members)
         except IntegrityError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -113,14 +114,21 @@ def test_backup_restore_verify_and_gc_commands(
     assert f"missing {blobs[0].name} used by" in broken.stdout
     assert "1 problems" in broken.stdout and "Traceback" not in broken.stderr
 
+    # A work folder of a process dead for two days: a dry run counts it, gc removes it.
+    stale = tmp_path / "target" / "work" / "ingest-abandoned"
+    stale.mkdir(parents=True)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
     dry = _run(target, "gc", "--grace-minutes", "0", "--dry-run")
     assert dry.returncode == 0 and "0 would be deleted" in dry.stdout, dry.stdout
+    assert "1 abandoned work folders would be removed" in dry.stdout, dry.stdout
+    assert stale.is_dir()
     # A running ingest's work folder is young whatever --grace-minutes says: it stays.
     live = tmp_path / "target" / "work" / "ingest-in-progress"
     live.mkdir(parents=True)
     done = _run(target, "gc", "--grace-minutes", "0")
-    assert done.returncode == 0 and "0 abandoned work folders removed" in done.stdout
-    assert live.is_dir()
+    assert done.returncode == 0 and "1 abandoned work folders removed" in done.stdout
+    assert live.is_dir() and not stale.exists()
 
 
 def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path) -> None:

@@ -308,15 +308,17 @@ class IngestService:
             size = seen.size if outcome == success else 0
             self.telemetry.ingest_finished(seen.source, outcome, elapsed, size)
 
-    def sweep_workdirs(self, older_than: timedelta) -> int:
-        """Remove ingest work folders left by killed processes; returns how many."""
+    def sweep_workdirs(self, older_than: timedelta, *, dry_run: bool = False) -> int:
+        """Remove ingest work folders left by killed processes; returns how many (with
+        `dry_run`, how many would go, removing nothing)."""
         self.work_root.mkdir(parents=True, exist_ok=True)
         cutoff = time.time() - older_than.total_seconds()
         removed = 0
         for entry in self.work_root.iterdir():
             try:
                 if entry.stat().st_mtime <= cutoff:
-                    shutil.rmtree(entry, ignore_errors=True)
+                    if not dry_run:
+                        shutil.rmtree(entry, ignore_errors=True)
                     removed += 1
             except FileNotFoundError:
                 continue

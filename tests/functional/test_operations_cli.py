@@ -3,7 +3,10 @@ verify and gc, each in a subprocess with the environment as its only configurati
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -143,6 +146,41 @@ def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path
     _one_line_error(_run(env, "serve"), "REGISTRY_ADMIN_PASSWORD", "ALLOW_DEFAULT_ADMIN_PASSWORD")
     placeholder = _run({**env, "REGISTRY_ADMIN_PASSWORD": "CHANGE-ME"}, "serve")
     _one_line_error(placeholder, "REGISTRY_ADMIN_PASSWORD is too weak")
+
+
+def test_serve_logs_its_start_in_the_configured_format(tmp_path: Path) -> None:
+    """What `registry serve` logs before gunicorn starts (here the production warning
+    about the published admin password) is a JSON line like the workers' lines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "BCRYPT_LOG_ROUNDS": "4",
+        "FLASK_ENV": "production",
+        "JWT_SECRET": "j" * 32,
+        "SECRET_KEY": "k" * 32,
+        "ALLOW_DEFAULT_ADMIN_PASSWORD": "true",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "registry", "serve"],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    before = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # up to gunicorn's start, or the end of a failed start
+            if line.startswith("registry listening"):
+                break
+            before.append(line)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+    events = [json.loads(line)["event"] for line in before]
+    assert "default_admin_password_allowed" in events, before
 
 
 def test_backup_to_s3_and_restore_from_it(

@@ -6,9 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LOCK   := .venv.lock
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 
-.PHONY: serve test lint typecheck infra-lint security-lint unit integration functional e2e demo bench mutation clean venv
+.PHONY: serve test checks lint typecheck infra-lint security-lint unit integration functional e2e demo bench mutation clean venv
 
 venv: $(STAMP)
 
@@ -56,8 +56,20 @@ security-lint: $(STAMP)
 	$(BIN)/bandit -r src -q --severity-level medium
 	$(BIN)/python -m docs.audit_dependencies
 
-test: lint typecheck infra-lint security-lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+CHECKS := lint typecheck infra-lint security-lint
+checks: $(CHECKS)
+
+# The static checks run beside the test tiers, whose many waits on servers and
+# subprocesses leave the cores room for them; their output follows the tests'. Both
+# must pass.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS) > $(VENV)/checks.log 2>&1 & \
+	  checks=$$!; \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests; tests=$$?; \
+	  wait $$checks; status=$$?; \
+	  echo "---- static checks: $(CHECKS) ----"; cat $(VENV)/checks.log; \
+	  if [ $$status -ne 0 ]; then echo "static checks FAILED (exit $$status)"; fi; \
+	  [ $$tests -eq 0 ] && [ $$status -eq 0 ]
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -14,8 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_make_test_runs_bandit_and_pip_audit() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    test_line = re.search(r"^test: (.*)$", makefile, re.MULTILINE)
-    assert test_line is not None and "security-lint" in test_line.group(1).split()
+    # `make test` runs the static checks named in CHECKS beside pytest, and fails with them.
+    checks = re.search(r"^CHECKS := (.*)$", makefile, re.MULTILINE)
+    assert checks is not None and "security-lint" in checks.group(1).split()
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(CHECKS)" in test_recipe and "$$status -eq 0" in test_recipe
     recipe = makefile.split("\nsecurity-lint:", 1)[1].split("\n\n", 1)[0]
     assert "bandit -r src -q --severity-level medium" in recipe
     assert "-m docs.audit_dependencies" in recipe

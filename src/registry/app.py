@@ -48,6 +48,7 @@ from registry.services.artifacts import ArtifactService
 from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
+from registry.services.details import DetailsService
 from registry.services.download import DownloadService
 from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
@@ -426,6 +427,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
         rate_limits=RateLimiter.from_settings(limits, settings),
+        details=DetailsService(db),
     )
 
 

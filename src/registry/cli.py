@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import Any, TextIO
 
 import click
@@ -25,6 +26,7 @@ from registry.db.migrate import MigrationError
 from registry.db.session import Database
 from registry.domain.errors import RegistryError
 from registry.domain.models import Permission
+from registry.observability.logging import configure_logging
 from registry.observability.probes import StartupCheckFailed
 from registry.services.backup_format import BackupError
 from registry.serving import GUNICORN_CONFIG, bind_address
@@ -155,6 +157,10 @@ def serve(host: str | None, port: int | None) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
     settings = prepare_local_state(settings)
+    # What the start-up checks log goes where the workers' lines go, in their format
+    # (JSON in production). Not to CloudWatch: this process becomes gunicorn before a
+    # shipping thread could send anything; the workers ship their own lines.
+    configure_logging(replace(settings, enable_cloudwatch=False))
     try:
         # Reachable before migrating (a clear refusal, not a migration traceback), then
         # writable, with a blob store that takes a write, a read and a delete.

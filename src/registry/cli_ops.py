@@ -208,11 +208,11 @@ def _add_integrity_commands(cli: click.Group, settings: LoadSettings) -> None:
         with _registry(settings()) as registry:
             # Work folders live as long as their ingest, which may outlast any grace
             # period given here: only those of processes long gone are removed.
-            folders = 0 if dry_run else registry.ingest.sweep_workdirs(STALE_WORK)
+            folders = registry.ingest.sweep_workdirs(STALE_WORK, dry_run=dry_run)
             report = registry.janitor.collect(grace, dry_run=dry_run)
         verb = "would be deleted" if dry_run else "deleted"
         click.echo(
             f"scanned {report.scanned} blobs: {report.deleted} {verb}, "
             f"{report.kept_recent} unreferenced but younger than {grace_minutes} min kept; "
-            f"{folders} abandoned work folders removed"
+            f"{folders} abandoned work folders {'would be removed' if dry_run else 'removed'}"
         )

@@ -307,6 +307,11 @@ class Settings:
     rate_limit_search_per_minute: int = _env("RATE_LIMIT_SEARCH_PER_MINUTE", 300, _between(1))
     rate_limit_rating_per_minute: int = _env("RATE_LIMIT_RATING_PER_MINUTE", 300, _between(1))
     rate_limit_address_factor: int = _env("RATE_LIMIT_ADDRESS_FACTOR", 4, _between(1, 1000))
+    # The web interface: how much of a README the artifact page renders (the rest is
+    # in the download), so a huge README costs bounded time and memory.
+    web_readme_max_bytes: int = _env(
+        "WEB_README_MAX_BYTES", 256 << 10, _between(1024, 16 << 20, unit=" bytes")
+    )
     # Downloads from S3: proxied through the registry, or (redirect) a 302 to a presigned
     # URL of the bundle, valid S3_PRESIGN_SECONDS, after the same checks and audit.
     s3_download: str = _env("S3_DOWNLOAD", "proxy", _one_of("proxy", "redirect"))

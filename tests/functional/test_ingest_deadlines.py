@@ -13,7 +13,7 @@ import pytest
 
 from registry.services.container import Registry
 from registry.sources import deadline
-from registry.sources.http import _Bounded
+from registry.sources.http import _Bounded, observe_upstream
 from tests.conftest import HF, Api, MakeApi
 from tests.fakes import FakeUpstream
 
@@ -169,3 +169,21 @@ def test_an_inner_deadline_never_extends_the_outer_one() -> None:
     with deadline.bounded(1.0, "outer") as outer, deadline.bounded(100.0, "inner") as inner:
         assert inner.at == outer.at and inner.what == "outer"
     assert deadline.current() is None
+
+
+def test_a_hub_ingest_under_its_deadline_succeeds_with_the_process_hooks(
+    make_api: MakeApi,
+) -> None:
+    """As `registry serve` runs it: the upstream observer wraps huggingface_hub's client
+    and every hub body is bounded by the ingest's deadline; the client still reads it."""
+    from tests.conftest import BERT
+
+    api, registry = make_api(ingest_deadline=60.0)
+    observe_upstream(registry.telemetry.upstream_call)
+    try:
+        resp = api.call("POST", "/artifact/model", json={"url": BERT})
+    finally:
+        observe_upstream(None)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    artifact_id = resp.get_json()["metadata"]["id"]
+    assert api.call("GET", f"/download/{artifact_id}").status_code == 200

@@ -3,9 +3,13 @@ verify and gc, each in a subprocess with the environment as its only configurati
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -113,14 +117,21 @@ def test_backup_restore_verify_and_gc_commands(
     assert f"missing {blobs[0].name} used by" in broken.stdout
     assert "1 problems" in broken.stdout and "Traceback" not in broken.stderr
 
+    # A work folder of a process dead for two days: a dry run counts it, gc removes it.
+    stale = tmp_path / "target" / "work" / "ingest-abandoned"
+    stale.mkdir(parents=True)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
     dry = _run(target, "gc", "--grace-minutes", "0", "--dry-run")
     assert dry.returncode == 0 and "0 would be deleted" in dry.stdout, dry.stdout
+    assert "1 abandoned work folders would be removed" in dry.stdout, dry.stdout
+    assert stale.is_dir()
     # A running ingest's work folder is young whatever --grace-minutes says: it stays.
     live = tmp_path / "target" / "work" / "ingest-in-progress"
     live.mkdir(parents=True)
     done = _run(target, "gc", "--grace-minutes", "0")
-    assert done.returncode == 0 and "0 abandoned work folders removed" in done.stdout
-    assert live.is_dir()
+    assert done.returncode == 0 and "1 abandoned work folders removed" in done.stdout
+    assert live.is_dir() and not stale.exists()
 
 
 def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path) -> None:
@@ -135,6 +146,41 @@ def test_serve_in_production_refuses_the_published_admin_password(tmp_path: Path
     _one_line_error(_run(env, "serve"), "REGISTRY_ADMIN_PASSWORD", "ALLOW_DEFAULT_ADMIN_PASSWORD")
     placeholder = _run({**env, "REGISTRY_ADMIN_PASSWORD": "CHANGE-ME"}, "serve")
     _one_line_error(placeholder, "REGISTRY_ADMIN_PASSWORD is too weak")
+
+
+def test_serve_logs_its_start_in_the_configured_format(tmp_path: Path) -> None:
+    """What `registry serve` logs before gunicorn starts (here the production warning
+    about the published admin password) is a JSON line like the workers' lines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "BCRYPT_LOG_ROUNDS": "4",
+        "FLASK_ENV": "production",
+        "JWT_SECRET": "j" * 32,
+        "SECRET_KEY": "k" * 32,
+        "ALLOW_DEFAULT_ADMIN_PASSWORD": "true",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "registry", "serve"],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    before = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # up to gunicorn's start, or the end of a failed start
+            if line.startswith("registry listening"):
+                break
+            before.append(line)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+    events = [json.loads(line)["event"] for line in before]
+    assert "default_admin_password_allowed" in events, before
 
 
 def test_backup_to_s3_and_restore_from_it(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,9 @@ from sqlalchemy import func, select
 
 from registry.app import build_registry, create_app
 from registry.db import migrate
-from registry.db.models import ArtifactRow, UserRow
+from registry.db.models import ArtifactRow, UserRow, WorkLeaseRow
 from registry.db.session import Database
+from registry.limits.stores import DatabaseLimits
 from registry.services.backup import TABLES, BackupService
 from registry.services.backup_format import BackupError
 from registry.services.container import Registry
@@ -231,6 +234,52 @@ def test_restore_refuses_a_registry_that_is_not_empty_unless_forced(
         _service(target).restore(fh)
     with archive.open("rb") as fh:
         _service(target).restore(fh, force=True)
+    assert _rows(target) == _rows(source)
+
+
+def _leases(reg: Registry) -> list[str]:
+    with reg.db.read() as session:
+        return sorted(session.scalars(select(WorkLeaseRow.lease)))
+
+
+def test_running_work_stays_with_its_installation(
+    pair: tuple[Registry, Api, Registry, Api], tmp_path: Path
+) -> None:
+    """Ingest slots held while the backup runs are not carried over, and a forced
+    restore keeps the slots of the target's own running ingests."""
+    source, api, target, _ = pair
+    api.ingest("code", GH_BERT)
+    expires = time.time() + 600
+    assert DatabaseLimits(source.db).acquire("source-ingest", [("ingest:all", 8)], expires) is None
+    assert DatabaseLimits(target.db).acquire("target-ingest", [("ingest:all", 8)], expires) is None
+    archive = tmp_path / "backup.tar"
+    _service(source).backup(open_writer(str(archive)))
+    with tarfile.open(archive) as tar:
+        assert "tables/work_leases.jsonl" not in tar.getnames()
+    with archive.open("rb") as fh:
+        _service(target).restore(fh, force=True)
+    assert _leases(target) == ["target-ingest"]
+
+    # An archive written before leases were left out restores too, without them.
+    older = tmp_path / "older.tar"
+    row = {"lease": "old-ingest", "scope": "ingest:all", "expires_at": expires}
+
+    def with_leases(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["tables"]["work_leases"] = 1
+        return json.dumps(manifest).encode()
+
+    _rewrite(archive, older, with_leases)
+    with tarfile.open(older, "a") as tar:
+        line = (json.dumps(row) + "\n").encode()
+        member = tarfile.TarInfo("tables/work_leases.jsonl")
+        member.size = len(line)
+        tar.addfile(member, io.BytesIO(line))
+    with older.open("rb") as fh:
+        _service(target).restore(fh, force=True)
+    assert _leases(target) == ["target-ingest"]
     assert _rows(target) == _rows(source)
 
 

@@ -150,3 +150,14 @@ def test_the_scanner_process_sees_no_secret_of_the_registry(
     seen = json.loads(probe.read_text())
     assert set(seen) <= {"PATH", "TMPDIR", "LC_CTYPE"}  # LC_CTYPE: Python's UTF-8 coercion
     assert seen["TMPDIR"].startswith(str(tmp_path))
+
+
+def test_files_under_a_relative_data_dir_are_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATA_DIR defaults to ./var: the staged files' paths are relative to the server's
+    folder, and the scanner, running in a folder of its own, must still find them."""
+    monkeypatch.chdir(tmp_path)
+    relative = Path("var") / "work" / "ingest-1"
+    found = _scan(relative, {"pytorch_model.bin": malicious_pickle()})
+    assert found["pytorch_model.bin"].get("imports") == DANGEROUS, found

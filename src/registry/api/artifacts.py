@@ -80,6 +80,16 @@ def get_artifact(type_name: str, id_: str) -> Response:
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json"))
 
 
+@bp.get("/artifacts/<type_name>/<id_>/details")
+@requires(SEARCH)
+def artifact_details(type_name: str, id_: str) -> Response:
+    """Registry extension: files with sizes and sha256, licence, uploader, dates, bundle."""
+    found = registry().details.details(artifact_type(type_name), artifact_id(id_), caller())
+    body = found.as_json()
+    body["download_url"] = download_url(found.id)
+    return jsonify(body)
+
+
 @bp.put("/artifacts/<type_name>/<id_>")
 @requires(Permission.UPLOAD, also=MANAGER)
 @limited("ingest")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from registry.api.access import requires
 from registry.api.common import artifact_id, credential, registry, served_to
 from registry.api.ranges import not_modified, ranged_response, transfer_use
-from registry.domain.models import Permission
+from registry.domain.models import Credential, Permission
 from registry.observability.requests import note_artifact
 from registry.services.download import Use, parse_parts
 
@@ -40,8 +40,12 @@ def _disposition(name: str, suffix: str) -> str:
     charged_by_view=True,
 )
 def download(id_: str) -> Response:
-    token = credential()
-    ident = artifact_id(id_)
+    return send_download(artifact_id(id_), credential())
+
+
+def send_download(ident: str, token: Credential) -> Response:
+    """The bundle, or the parts named by ?part=, for the caller behind `token` (an API
+    token, or the token row of a browser session: the artifact page's download)."""
     service = registry().downloads
     parts = parse_parts(request.args.getlist("part"))
     if parts:

@@ -81,13 +81,14 @@ class FileScanner:
         return record
 
     def _run(self, files: Sequence[StagedFile], workdir: Path) -> list[dict[str, Any]]:
-        by_local = {str(f.local): f.path for f in files}
+        # Absolute: the scanner runs in a folder of its own, and DATA_DIR may be relative.
+        by_local = {str(f.local.resolve()): f.path for f in files}
         request = {
             "paths": list(by_local),
             "memory_bytes": self.limits.memory_bytes,
             "expand_bytes": self.limits.expand_bytes,
         }
-        scratch = workdir / "pickle-scan"
+        scratch = (workdir / "pickle-scan").resolve()
         scratch.mkdir(exist_ok=True)
         # The child sees no secrets: only what Python needs to start.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(scratch)}

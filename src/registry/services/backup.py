@@ -51,8 +51,10 @@ from registry.storage.blobs import CHUNK_SIZE, BlobStore, check_digest
 FORMAT = "trustworthy-model-registry-backup"
 FORMAT_VERSION = 1
 # Observability figures and log lines are rebuilt as the registry runs; the blob epoch
-# is a lock counter of the running installation. Everything else is the registry's.
-SKIPPED = frozenset({"stat_counters", "log_lines", "blob_epoch"})
+# is a lock counter and the work leases are the ingests running in the installation
+# (carried over, a dead process's would hold a slot of the target's until they expire,
+# and a forced restore would drop the target's own). Everything else is the registry's.
+SKIPPED = frozenset({"stat_counters", "log_lines", "blob_epoch", "work_leases"})
 TABLES: tuple[Table, ...] = tuple(t for t in Base.metadata.sorted_tables if t.name not in SKIPPED)
 _BY_NAME = {t.name: t for t in TABLES}
 MAX_MANIFEST_BYTES = 256 << 20
@@ -241,7 +243,7 @@ class BackupService:
             )
         for blob in manifest.get("blobs", []):
             check_digest(str(blob.get("sha256")))
-        unknown = set(manifest.get("tables", {})) - set(_BY_NAME)
+        unknown = set(manifest.get("tables", {})) - set(_BY_NAME) - SKIPPED
         if unknown:
             raise BackupError(
                 f"the backup has tables this registry does not know: {sorted(unknown)}"
@@ -329,6 +331,9 @@ class _Restorer:
         name = member.name.removeprefix("tables/").removesuffix(".jsonl")
         if not member.name.startswith("tables/") or name not in counts or not member.isfile():
             raise BackupError(f"the archive member {member.name} is not in its manifest")
+        if name in SKIPPED:  # an older archive's running work: read past it, keep none
+            counts[name] = self.manifest["tables"][name]
+            return
         table = _BY_NAME[name]
         fh = tar.extractfile(member)
         assert fh is not None

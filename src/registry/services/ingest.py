@@ -308,9 +308,10 @@ class IngestService:
             size = seen.size if outcome == success else 0
             self.telemetry.ingest_finished(seen.source, outcome, elapsed, size)
 
-    def sweep_workdirs(self, older_than: timedelta) -> int:
-        """Remove ingest work folders left by killed processes; returns how many."""
-        return workdirs.sweep(self.work_root, older_than)
+    def sweep_workdirs(self, older_than: timedelta, *, dry_run: bool = False) -> int:
+        """Remove ingest work folders left by killed processes; returns how many (with
+        `dry_run`, how many would go, removing nothing)."""
+        return workdirs.sweep(self.work_root, older_than, dry_run=dry_run)
 
     # -- steps ------------------------------------------------------------
 

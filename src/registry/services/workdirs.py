@@ -54,14 +54,16 @@ def abandoned(folder: Path, older_than: timedelta, now: float | None = None) -> 
     return folder.stat().st_mtime <= cutoff
 
 
-def sweep(work_root: Path, older_than: timedelta) -> int:
-    """Remove the abandoned work folders under `work_root`; returns how many."""
+def sweep(work_root: Path, older_than: timedelta, *, dry_run: bool = False) -> int:
+    """Remove the abandoned work folders under `work_root`; returns how many (with
+    `dry_run`, how many would go, removing nothing)."""
     work_root.mkdir(parents=True, exist_ok=True)
     removed = 0
     for entry in work_root.iterdir():
         try:
             if abandoned(entry, older_than):
-                shutil.rmtree(entry, ignore_errors=True)
+                if not dry_run:
+                    shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         except FileNotFoundError:
             continue

@@ -205,6 +205,8 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
             "TOKEN_MAX_USES": "0",
             "INGEST_POLICY": "none",
             "LOG_LEVEL": "WARNING",
+            # The benchmark is one user seeding and downloading as fast as it can.
+            "RATE_LIMITS_ENABLED": "false",
         }
         server = ServerProcess({**base_env, "PORT": str(free_port())}, work / "seed.log").start()
         try:

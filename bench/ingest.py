@@ -75,6 +75,8 @@ def run(weights_mib: int = 256, rounds: int = 3, huge_mib: int | None = 1024) ->
             "TOKEN_MAX_USES": "0",
             "INGEST_POLICY": "none",
             "LOG_LEVEL": "WARNING",
+            # The benchmark is one user seeding and downloading as fast as it can.
+            "RATE_LIMITS_ENABLED": "false",
         }
         server = ServerProcess(env, work / "server.log").start()
         ours: list[float] = []

@@ -68,6 +68,11 @@ integration: $(STAMP)
 functional: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/functional
 
+# The browser tests: Playwright and Debian's chromium, axe-core on every page; the
+# screenshots of every page go to var/screenshots (E2E_SCREENSHOTS), named at the end.
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,9 +46,42 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the two nearest ranks."""
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def spread(samples: list[float]) -> float:
+    """The interquartile range: how far apart the middle half of the runs lie."""
+    return percentile(samples, 75) - percentile(samples, 25)
+
+
 def mib(n: float) -> str:
     return f"{n / (1 << 20):.1f} MiB"
 
 
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def machine() -> str:
-    return f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.machine()}"
+    """The conditions, printed with every result: the figures mean little without them."""
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, load average {load_average()} (1, 5, 15 min), "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        "upstreams are local fakes on loopback"
+    )

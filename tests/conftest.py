@@ -10,6 +10,7 @@ server the PostgreSQL cases are skipped, unless REGISTRY_TEST_REQUIRE_POSTGRES=1
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,18 @@ FINETUNE = f"{HF}/acme/bert-finetuned-sst2"
 BOOKCORPUS = f"{HF}/datasets/bookcorpus/bookcorpus"
 GH_BERT = "https://github.com/google-research/bert"
 GH_WHISPER = "https://github.com/openai/whisper"
+
+
+def screenshots_dir() -> Path:
+    """Where the browser tests (tests/e2e) put their screenshots of every page."""
+    return Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots")).resolve()
+
+
+_SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Name the screenshots folder when this run's browser tests wrote to it."""
+    shots = screenshots_dir()
+    if shots.is_dir() and any(p.stat().st_mtime >= _SESSION_START for p in shots.glob("*.png")):
+        terminalreporter.write_line(f"screenshots of the web pages (tests/e2e): {shots}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -47,6 +48,7 @@ from registry.services.artifacts import ArtifactService
 from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
 from registry.services.container import Registry
+from registry.services.details import DetailsService
 from registry.services.download import DownloadService
 from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
@@ -375,7 +377,14 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         fetch_deadline_seconds=settings.upstream_deadline_seconds,
     )
     monitors = make_monitors(settings, db, blobs, work_root, jail)
-    downloads = DownloadService(db, blobs, users, monitors=monitors)
+    presign: Callable[[str, str], str] | None = None
+    if settings.s3_download == "redirect" and isinstance(blobs, S3BlobStore):
+        store, seconds = blobs, settings.s3_presign_seconds
+
+        def presign(digest: str, filename: str) -> str:
+            return store.presigned_url(digest, seconds, filename)
+
+    downloads = DownloadService(db, blobs, users, monitors=monitors, presign=presign)
     return Registry(
         settings=settings,
         db=db,
@@ -418,6 +427,7 @@ def build_registry(settings: Settings, policy: IngestPolicy | None = None) -> Re
         audit=AuditService(db, page_size=settings.page_size, max_page_size=settings.max_page_size),
         monitors=monitors,
         rate_limits=RateLimiter.from_settings(limits, settings),
+        details=DetailsService(db),
     )
 
 

@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 from registry.serving import bind_address
-from registry.settings import Settings
+from registry.settings import Settings, SettingsError
 
-NGINX = os.environ.get("NGINX_BINARY", "nginx")
+NGINX = "nginx"
 # Past this much buffered on disk per response, nginx reads from gunicorn only as fast
 # as the client takes it: the bound on temporary disk is (slow downloads) x this, and a
 # larger bundle holds a gunicorn thread for its rest, at most `send_timeout` after its
@@ -126,9 +126,15 @@ def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 
 def main() -> int:
-    settings = Settings.from_env()
-    if shutil.which(NGINX) is None:
-        print(f"registry: {NGINX} is not installed (Debian: apt-get install nginx-light)")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"registry: {exc}", file=sys.stderr)
+        return 2
+    # Debian installs it in /usr/sbin, which a non-root user's PATH may lack.
+    nginx = shutil.which(NGINX) or shutil.which(NGINX, path="/usr/sbin:/usr/local/sbin")
+    if nginx is None:
+        print("registry: nginx is not installed (Debian: nginx-light)", file=sys.stderr)
         return 1
     upstream_port = settings.port + 1
     work = Path(tempfile.mkdtemp(prefix="registry-nginx-"))
@@ -142,7 +148,7 @@ def main() -> int:
     server = subprocess.Popen(
         [sys.executable, "-m", "registry", "serve"], env=_gunicorn_env(settings, upstream_port)
     )
-    proxy = subprocess.Popen([NGINX, "-e", "stderr", "-c", str(conf)])  # noqa: S603
+    proxy = subprocess.Popen([nginx, "-e", "stderr", "-c", str(conf)])  # noqa: S603
     stopping: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:

@@ -287,7 +287,10 @@ class Settings:
     upstream_deadline_seconds: float = _env(
         "UPSTREAM_DEADLINE_SECONDS", 600.0, _positive("seconds")
     )
-    ingest_deadline_seconds: float = _env("INGEST_DEADLINE_SECONDS", 840.0, _positive("seconds"))
+    # Unset: a minute less than REQUEST_TIMEOUT_SECONDS (840 s with its default).
+    ingest_deadline: float | None = _env(
+        "INGEST_DEADLINE_SECONDS", None, lambda v: None if v is None else _positive("seconds")(v)
+    )
     ingest_max_concurrent: int = _env("INGEST_MAX_CONCURRENT", 8, _between(1, 10_000))
     ingest_max_per_user: int = _env("INGEST_MAX_PER_USER", 4, _between(1, 10_000))
     regex_max_scan_bytes: int = _env(
@@ -304,6 +307,15 @@ class Settings:
     rate_limit_search_per_minute: int = _env("RATE_LIMIT_SEARCH_PER_MINUTE", 300, _between(1))
     rate_limit_rating_per_minute: int = _env("RATE_LIMIT_RATING_PER_MINUTE", 300, _between(1))
     rate_limit_address_factor: int = _env("RATE_LIMIT_ADDRESS_FACTOR", 4, _between(1, 1000))
+    # The web interface: how much of a README the artifact page renders (the rest is
+    # in the download), so a huge README costs bounded time and memory.
+    web_readme_max_bytes: int = _env(
+        "WEB_README_MAX_BYTES", 256 << 10, _between(1024, 16 << 20, unit=" bytes")
+    )
+    # Downloads from S3: proxied through the registry, or (redirect) a 302 to a presigned
+    # URL of the bundle, valid S3_PRESIGN_SECONDS, after the same checks and audit.
+    s3_download: str = _env("S3_DOWNLOAD", "proxy", _one_of("proxy", "redirect"))
+    s3_presign_seconds: int = _env("S3_PRESIGN_SECONDS", 300, _between(1, 3600, " seconds"))
 
     @property
     def is_production(self) -> bool:
@@ -364,6 +376,8 @@ class Settings:
             )
         if self.s3_prefix and not self.aws_s3_bucket:
             problems.append("AWS_S3_PREFIX is set but AWS_S3_BUCKET is not: name the bucket")
+        if self.s3_download == "redirect" and not self.aws_s3_bucket:
+            problems.append("S3_DOWNLOAD=redirect needs AWS_S3_BUCKET: local blobs are served")
         # Work that outlives the request timeout is cut off by the server mid-way.
         for name, seconds in (
             ("UPSTREAM_TIMEOUT_SECONDS", self.upstream_timeout_seconds),
@@ -394,6 +408,15 @@ class Settings:
         problems += _database_problems(self.effective_database_url)
         problems += _policy_problems(self.ingest_policy)
         return problems
+
+    @property
+    def ingest_deadline_seconds(self) -> float:
+        """INGEST_DEADLINE_SECONDS, or a minute less than the request timeout (at least
+        half of it) so an ingest is refused cleanly before the server would cut it off."""
+        if self.ingest_deadline is not None:
+            return self.ingest_deadline
+        timeout = float(self.request_timeout_seconds)
+        return max(timeout / 2, timeout - 60)
 
     def _bound_problems(self) -> list[str]:
         problems = []

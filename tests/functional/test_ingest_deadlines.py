@@ -7,13 +7,15 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from registry.services.container import Registry
 from registry.sources import deadline
 from registry.sources.http import _Bounded, observe_upstream
-from tests.conftest import Api, MakeApi
+from tests.conftest import HF, Api, MakeApi
+from tests.fakes import FakeUpstream
 
 BODY = 4000  # bytes announced; at one byte per 0.05 s the transfer would take 200 s
 
@@ -72,9 +74,9 @@ def trickle() -> Iterator[Trickle]:
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"ingest_deadline_seconds": 1.0}, "INGEST_DEADLINE_SECONDS (1 s)"),
+        ({"ingest_deadline": 1.0}, "INGEST_DEADLINE_SECONDS (1 s)"),
         (
-            {"ingest_deadline_seconds": 60.0, "upstream_deadline_seconds": 1.0},
+            {"ingest_deadline": 60.0, "upstream_deadline_seconds": 1.0},
             "UPSTREAM_DEADLINE_SECONDS (1 s)",
         ),
     ],
@@ -105,7 +107,7 @@ def _assert_nothing_kept(api: Api, registry: Registry) -> None:
 
 def test_the_ingest_stops_between_steps_once_its_deadline_passed(make_api: MakeApi) -> None:
     """A slow policy (a rating) uses up the deadline: the ingest stops before storing."""
-    api, registry = make_api(ingest_deadline_seconds=0.5)
+    api, registry = make_api(ingest_deadline=0.5)
     original = registry.ingest.policy
 
     class SlowPolicy:
@@ -122,10 +124,43 @@ def test_the_ingest_stops_between_steps_once_its_deadline_passed(make_api: MakeA
     _assert_nothing_kept(api, registry)
 
 
+def test_a_stalled_hub_download_is_cut_at_the_deadline(
+    make_api: MakeApi, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fake hub stalls half-way through the weights until released. With the hub
+    client's per-read timeout raised to 10 minutes, only the deadline's timer can end
+    the transfer: the answer comes (a liveness bound far above the 2 s deadline, not a
+    speed measurement), and it is a 504."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 600)
+    monkeypatch.setattr(upstream.hub, "slow_timeout", 600.0)  # the stall lasts 10 minutes
+    api, registry = make_api(ingest_deadline=2.0, upstream_timeout_seconds=30.0)
+    upstream.release_slow.clear()
+    upstream.hub.slow_stalled.clear()
+    answers: list[Any] = []
+    url = f"{HF}/fault/slow-download"
+    worker = threading.Thread(
+        target=lambda: answers.append(api.call("POST", "/artifact/model", json={"url": url})),
+        daemon=True,
+    )
+    worker.start()
+    try:
+        worker.join(45)
+        assert answers, "the ingest outlived its 2 s deadline by 45 s"
+    finally:
+        upstream.release_slow.set()
+    assert upstream.hub.slow_stalled.is_set(), "the download never reached the stall"
+    resp = answers[0]
+    assert resp.status_code == 504, resp.get_data(as_text=True)
+    assert "INGEST_DEADLINE_SECONDS (2 s)" in resp.get_json()["message"]
+    _assert_nothing_kept(api, registry)
+
+
 def test_a_hub_transfer_stops_at_the_deadline_between_chunks() -> None:
     chunks = iter([b"a", b"b", b"c"])
     with deadline.bounded(-1.0, "INGEST_DEADLINE_SECONDS (0 s)") as limit:
-        body = _Bounded(chunks, limit, "http://hub.example/f")
+        body = _Bounded(chunks, limit, "http://hub.example/f", None)
         with pytest.raises(Exception, match="did not finish within INGEST_DEADLINE"):
             list(body)
 
@@ -143,7 +178,7 @@ def test_a_hub_ingest_under_its_deadline_succeeds_with_the_process_hooks(
     and every hub body is bounded by the ingest's deadline; the client still reads it."""
     from tests.conftest import BERT
 
-    api, registry = make_api(ingest_deadline_seconds=60.0)
+    api, registry = make_api(ingest_deadline=60.0)
     observe_upstream(registry.telemetry.upstream_call)
     try:
         resp = api.call("POST", "/artifact/model", json={"url": BERT})

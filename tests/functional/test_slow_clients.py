@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from registry.front_proxy import nginx_conf
+from registry.settings import Settings
 from tests.fakes import FakeUpstream
-from tests.functional.server_process import server_env
+from tests.functional.server_process import free_port, server_env
 
 pytestmark = pytest.mark.skipif(
     shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
@@ -41,6 +43,7 @@ def stack(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator
         tmp_path / "data", database_url, upstream, WEB_THREADS="2", KEEPALIVE_SECONDS="75"
     )
     env["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
+    env["PORT"] = str(_port_pair())  # nginx on PORT, gunicorn on PORT + 1
     base = f"http://127.0.0.1:{env['PORT']}"
     log = (tmp_path / "stack.log").open("wb")
     proc = subprocess.Popen(
@@ -69,6 +72,19 @@ def stack(tmp_path: Path, database_url: str, upstream: FakeUpstream) -> Iterator
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def _port_pair() -> int:
+    """A free port whose successor is free too (the machine is shared: checked, not hoped)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
 
 
 def _token(base: str) -> str:
@@ -160,3 +176,28 @@ def test_slowloris_and_non_reading_downloaders_leave_the_server_answering(
         stop.set()
         for sock in held:
             sock.close()
+
+
+def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / sub).mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_conf(Settings(port=9000), 9001, tmp_path))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    checked = subprocess.run(
+        [nginx, "-t", "-e", "stderr", "-c", str(conf)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_bad_setting_stops_it_with_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "registry.front_proxy"],
+        env={**os.environ, "PORT": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "registry: PORT must be a whole number, got 'abc'"

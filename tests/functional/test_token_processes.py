@@ -77,5 +77,5 @@ def test_one_token_spent_across_two_servers_serves_exactly_its_uses(
 
 
 def _login(server: ServerProcess, password: str) -> int:
-    body = {"user": {"name": ADMIN["name"]}, "secret": {"password": password}}
+    body = {"user": {"name": ADMIN["name"], "is_admin": True}, "secret": {"password": password}}
     return requests.put(f"{server.base}/authenticate", json=body, timeout=30).status_code

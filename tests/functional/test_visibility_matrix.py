@@ -133,6 +133,7 @@ def test_lineage_shows_a_placeholder_for_a_hidden_parent(world: World) -> None:
     assert world.bert not in text and 'bert-base-uncased"' not in text
     nodes = {n["artifact_id"]: n for n in seen.get_json()["nodes"]}
     assert nodes["private-1"] == {
+        "node": "private-1",
         "artifact_id": "private-1",
         "name": "private artifact",
         "source": "config_json",

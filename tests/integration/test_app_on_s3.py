@@ -11,9 +11,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import requests
 
 from tests.conftest import BERT, FINETUNE, MakeApi
 from tests.fakes import FakeUpstream
+from tests.functional.access_support import add_user
+from tests.functional.live_server import downloads
 
 
 def test_ingest_download_delete_on_s3(make_api: MakeApi, s3_endpoint: str, s3_bucket: str) -> None:
@@ -65,3 +68,38 @@ def test_a_monitor_on_s3_is_shown_a_private_copy_of_the_bundle_removed_after(
     assert digest == hashlib.sha256(resp.get_data()).hexdigest()
     assert path.is_relative_to(registry.settings.data_dir / "work")
     assert stat.S_IMODE(mode) == 0o644 and not path.exists()
+
+
+def test_redirected_downloads_are_checked_audited_then_served_by_s3(
+    make_api: MakeApi, s3_endpoint: str, s3_bucket: str
+) -> None:
+    api, registry = make_api(
+        aws_s3_bucket=s3_bucket, aws_endpoint_url=s3_endpoint, s3_download="redirect"
+    )
+    bert = api.ingest("model", BERT)
+    ident = bert["metadata"]["id"]
+    path = api.download_path(bert)
+
+    # A caller without the download permission gets the refusal, no URL, no audit entry.
+    reader = add_user(api, "reader", ["search"])
+    refused = reader.call("GET", path)
+    assert refused.status_code == 403 and "Location" not in refused.headers
+    assert downloads(registry, ident) == 0
+
+    resp = api.call("GET", path)
+    assert resp.status_code == 302 and resp.headers["Cache-Control"] == "no-store"
+    location = resp.headers["Location"]
+    assert location.startswith(f"{s3_endpoint}/{s3_bucket}/") and "Signature=" in location
+    assert downloads(registry, ident) == 1  # audited before the client has the URL
+    body = requests.get(location, timeout=30)
+    assert body.status_code == 200
+    assert resp.headers["ETag"] == f'"{hashlib.sha256(body.content).hexdigest()}"'
+    part = requests.get(location, headers={"Range": "bytes=0-3"}, timeout=30)
+    assert part.status_code == 206 and part.content == b"PK\x03\x04"
+
+    # HEAD and a client that holds the bundle read no bytes: answered here, not sent on.
+    head = api.call("HEAD", path)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(body.content)
+    held = api.call("GET", path, headers={"If-None-Match": resp.headers["ETag"]})
+    assert held.status_code == 304
+    assert downloads(registry, ident) == 1

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from registry.db import search_index
 from registry.db.models import Base
 from registry.db.session import Database
 from registry.domain.errors import Forbidden
@@ -17,7 +18,10 @@ from tests.conftest import ADMIN
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
     db = Database(database_url)
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_object": search_index.include_object}
+        )
+        diff = compare_metadata(context, Base.metadata)
     db.dispose()
     assert diff == []
 

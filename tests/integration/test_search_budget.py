@@ -65,3 +65,25 @@ def test_searches_for_nothing_are_refused_and_misses_are_named(registry: Registr
         registry.search.by_name("ghost", ADMIN)
     with pytest.raises(NotFound, match=r"^no artifact name or README matches 'ghost'$"):
         registry.search.by_regex("ghost", ADMIN)
+
+
+def test_a_page_of_the_web_search_keeps_the_budget_too(
+    registry: Registry, three: list[str]
+) -> None:
+    search = SearchService(
+        registry.db, budget_seconds=2.5, max_pattern_length=100, clock=_ticking(1.0)
+    )
+    with pytest.raises(BadRequest, match=r"2\.5 s budget"):
+        search.page("w", None, 0, 10, ADMIN)
+
+
+def test_web_search_pages_follow_positions_and_filter_types(
+    registry: Registry, three: list[str]
+) -> None:
+    search = SearchService(registry.db, budget_seconds=60, max_pattern_length=100)
+    first = search.page("^w[0-9]$", None, 0, 2, ADMIN)
+    assert [a.id for a in first.items] == three[:2] and first.next_offset is not None
+    second = search.page("^w[0-9]$", None, int(first.next_offset), 2, ADMIN)
+    assert [a.id for a in second.items] == three[2:] and second.next_offset is None
+    assert search.page("^w", (ArtifactType.MODEL,), 0, 10, ADMIN).items == []
+    assert search.page("nothing-matches", None, 0, 10, ADMIN).items == []  # not a 404

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.api.hub_paths import UnknownEndpoint, parse, raw_segments
-from registry.domain.errors import RepoNotFound
+from registry.api.hub_paths import UnknownEndpoint, allowed, parse, raw_segments
+from registry.domain.errors import MethodNotAllowed, RepoNotFound
 from registry.domain.models import ArtifactFile, ArtifactType, FileRole
 from registry.services import hub_views
 from registry.services.hub_mirror import HubRef, _Candidate, pick_revision
@@ -88,7 +88,9 @@ def test_paths_name_endpoints(path: str, method: str, action: str, ref: HubRef, 
     ("path", "method", "error"),
     [
         ("/hf/api/models/a/b/commits/main", "GET", UnknownEndpoint),
-        ("/hf/api/models/a/b/tree/main", "POST", UnknownEndpoint),
+        ("/hf/api/models/a/b/tree/main", "POST", MethodNotAllowed),
+        ("/hf/api/models/a/b/paths-info/main", "GET", MethodNotAllowed),
+        ("/hf/a/b/resolve/main/x", "POST", MethodNotAllowed),
         ("/hf/a/b/blob/main/x", "GET", UnknownEndpoint),
         ("/hf/a/b/resolve/main", "GET", UnknownEndpoint),
         ("/hf/a/b/resolve/main/", "GET", UnknownEndpoint),
@@ -99,6 +101,21 @@ def test_paths_name_endpoints(path: str, method: str, action: str, ref: HubRef, 
 def test_unknown_paths_are_refused(path: str, method: str, error: type[Exception]) -> None:
     with pytest.raises(error):
         parse(seg(path), method)
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/hf/api/models/a/b", ("GET", "HEAD")),
+        ("/hf/api/models/a/b/tree/main/sub", ("GET", "HEAD")),
+        ("/hf/api/datasets/a/b/paths-info/main", ("POST",)),
+        ("/hf/datasets/a/b/resolve/main/x.bin", ("GET", "HEAD")),
+    ],
+)
+def test_each_path_names_the_methods_it_answers(path: str, methods: tuple[str, ...]) -> None:
+    assert allowed(seg(path)) == methods
+    with pytest.raises(UnknownEndpoint):
+        allowed(seg("/hf/api/models/a/b/commits/main"))
 
 
 def _repo(paths: list[str]) -> HubRepo:

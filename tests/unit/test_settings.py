@@ -90,6 +90,9 @@ def test_environment_overrides() -> None:
         ("DATABASE_URL", "mysql://u@h/d"),
         ("DATABASE_URL", "::not a url::"),
         ("INGEST_POLICY", "speed>=1"),
+        ("S3_DOWNLOAD", "presign"),
+        ("S3_PRESIGN_SECONDS", "0"),
+        ("S3_PRESIGN_SECONDS", "86400"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(variable: str, raw: str) -> None:
@@ -105,6 +108,7 @@ def test_a_bad_value_is_refused_naming_its_variable(variable: str, raw: str) -> 
         ({"AWS_S3_PREFIX": "team/"}, ["AWS_S3_PREFIX", "AWS_S3_BUCKET"]),
         ({"UPSTREAM_TIMEOUT_SECONDS": "900"}, ["UPSTREAM_TIMEOUT_SECONDS", "REQUEST_TIMEOUT"]),
         ({"REGEX_BUDGET_SECONDS": "30", "REQUEST_TIMEOUT_SECONDS": "20"}, ["REGEX_BUDGET"]),
+        ({"S3_DOWNLOAD": "redirect"}, ["S3_DOWNLOAD", "AWS_S3_BUCKET"]),
     ],
 )
 def test_combinations_that_cannot_work_are_refused(env: dict[str, str], named: list[str]) -> None:

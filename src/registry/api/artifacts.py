@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from registry.api.access import requires
 from registry.api.common import (
@@ -11,6 +11,7 @@ from registry.api.common import (
     caller,
     credential,
     download_url,
+    flag_arg,
     json_body,
     limit_arg,
     offset_arg,
@@ -79,6 +80,16 @@ def get_artifact(type_name: str, id_: str) -> Response:
     return jsonify(ArtifactOut.of(artifact, download_url(artifact.id)).model_dump(mode="json"))
 
 
+@bp.get("/artifacts/<type_name>/<id_>/details")
+@requires(SEARCH)
+def artifact_details(type_name: str, id_: str) -> Response:
+    """Registry extension: files with sizes and sha256, licence, uploader, dates, bundle."""
+    found = registry().details.details(artifact_type(type_name), artifact_id(id_), caller())
+    body = found.as_json()
+    body["download_url"] = download_url(found.id)
+    return jsonify(body)
+
+
 @bp.put("/artifacts/<type_name>/<id_>")
 @requires(Permission.UPLOAD, also=MANAGER)
 @limited("ingest")
@@ -114,7 +125,7 @@ def rate_model(id_: str) -> Response:
     if charged is not None:
         served_to(charged)
     rating = dict(payload["rating"])
-    if request.args.get("evidence", "").lower() in {"1", "true", "yes"}:
+    if flag_arg("evidence"):
         # Why each score is what it is: the facts each metric used.
         rating["evidence"] = payload.get("evidence", {})
     return jsonify(rating)
@@ -130,10 +141,7 @@ def lineage(id_: str) -> Response:
 @requires(SEARCH)
 def cost(type_name: str, id_: str) -> Response:
     kind = artifact_type(type_name)
-    raw = request.args.get("dependency", "false").strip().lower()
-    if raw not in {"true", "false", "1", "0", ""}:
-        raise BadRequest("dependency must be true or false")
-    dependency = raw in {"true", "1"}
+    dependency = flag_arg("dependency")
     return jsonify(registry().lineage.cost(kind, artifact_id(id_), dependency, caller()))
 
 
@@ -143,7 +151,7 @@ def license_check(id_: str) -> Response:
     ident = artifact_id(id_)
     body = parse(LicenseCheckIn, json_body())
     verdict = registry().licenses.check(ident, body.github_url, caller())
-    if request.args.get("explain", "").lower() in {"1", "true", "yes"}:
+    if flag_arg("explain"):
         return jsonify(
             {
                 "compatible": verdict.compatible,

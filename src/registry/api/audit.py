@@ -35,7 +35,7 @@ def artifact_audit(type_name: str, id_: str) -> Response:
 
 def _moment(name: str) -> datetime | None:
     raw = request.args.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -47,7 +47,7 @@ def _moment(name: str) -> datetime | None:
 
 
 def _actions() -> tuple[str, ...] | None:
-    values = [v.strip().upper() for raw in request.args.getlist("action") for v in raw.split(",")]
+    values = [v.upper() for raw in request.args.getlist("action") for v in raw.split(",")]
     values = [v for v in values if v]
     if not values:
         return None
@@ -58,11 +58,16 @@ def _actions() -> tuple[str, ...] | None:
     return tuple(sorted(set(values)))
 
 
+def _artifact() -> str | None:
+    raw = request.args.get("artifact")
+    return None if raw is None else artifact_id(raw)
+
+
 @bp.get("/audit")
 @requires(Permission.ADMIN)
 def audit_trail() -> Response:
     wanted = AuditFilter(
-        artifact_id=request.args.get("artifact") or None,
+        artifact_id=_artifact(),
         user_name=request.args.get("user") or None,
         actions=_actions(),
         since=_moment("since"),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from registry.api.json_limits import request_json
-from registry.domain.errors import BadRequest
+from registry.domain.errors import BadRequest, NotFound
 from registry.domain.models import ArtifactType, Credential, Principal, User
 from registry.domain.names import validate_artifact_id
 from registry.services.container import Registry
@@ -102,6 +104,19 @@ def limit_arg() -> int | None:
     return int(raw)
 
 
+def flag_arg(name: str, source: Mapping[str, str] | None = None) -> bool:
+    """A boolean query parameter (or form field, from `source`): true or false, in any
+    case (absent or empty: false). Anything else is a 400, as the document's
+    `type: boolean` has it, not a silent false."""
+    raw = (request.args if source is None else source).get(name)
+    if raw is None or raw == "":
+        return False
+    value = raw.lower()
+    if value not in {"true", "false"}:
+        raise BadRequest(f"{name} must be true or false, not {raw[:40]!r}")
+    return value == "true"
+
+
 def paged(items: Any, next_offset: str | None) -> Response:
     """A JSON page, with the offset header when more follows."""
     resp = jsonify(items)
@@ -142,7 +157,14 @@ def artifact_type(value: str) -> ArtifactType:
         ) from exc
 
 
+_ID_CHARACTERS = re.compile(r"[a-zA-Z0-9-]+")
+
+
 def artifact_id(value: str) -> str:
+    """An artifact id from a path. The contract's id pattern has no length; no artifact's
+    id is longer than 64 characters, so a longer one that fits the pattern names none."""
+    if len(value) > 64 and _ID_CHARACTERS.fullmatch(value):
+        raise NotFound(f"no artifact has the id {value[:64]}...; ids are at most 64 characters")
     return validate_artifact_id(value)
 
 

@@ -14,17 +14,19 @@ from flask import Blueprint, Response, request
 from registry.api.access import requires
 from registry.api.common import artifact_id, credential, registry, served_to
 from registry.api.ranges import not_modified, ranged_response, transfer_use
-from registry.domain.models import Permission
+from registry.domain.models import Credential, Permission
 from registry.observability.requests import note_artifact
 from registry.services.download import Use, parse_parts
 
 bp = Blueprint("download", __name__)
 
 
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\/' else "_" for c in name)
+
+
 def _disposition(name: str, suffix: str) -> str:
-    ascii_name = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\/' else "_" for c in name
-    )
+    ascii_name = _ascii(name)
     return (
         f'attachment; filename="{ascii_name}{suffix}.zip"; '
         f"filename*=UTF-8''{quote(name + suffix, safe='')}.zip"
@@ -38,8 +40,12 @@ def _disposition(name: str, suffix: str) -> str:
     charged_by_view=True,
 )
 def download(id_: str) -> Response:
-    token = credential()
-    ident = artifact_id(id_)
+    return send_download(artifact_id(id_), credential())
+
+
+def send_download(ident: str, token: Credential) -> Response:
+    """The bundle, or the parts named by ?part=, for the caller behind `token` (an API
+    token, or the token row of a browser session: the artifact page's download)."""
     service = registry().downloads
     parts = parse_parts(request.args.getlist("part"))
     if parts:
@@ -76,6 +82,18 @@ def download(id_: str) -> Response:
     }
     if whole.not_modified:
         return Response(status=304, headers={**headers, "Accept-Ranges": "bytes"})
+    if request.method != "HEAD":
+        # Checked, counted and audited above: the bytes may come from S3 itself.
+        location = service.redirect_url(bundle, f"{_ascii(bundle.name)}.zip")
+        if location is not None:
+            return Response(
+                status=302,
+                headers={
+                    "Location": location,
+                    "ETag": headers["ETag"],
+                    "Cache-Control": "no-store",
+                },
+            )
     return ranged_response(
         bundle.size,
         bundle.sha256,
@@ -83,4 +101,5 @@ def download(id_: str) -> Response:
         lambda start, end: service.read(bundle.sha256, start, end),
         headers=headers,
         mimetype="application/zip",
+        open_file=lambda start: service.open_local(bundle.sha256, start),
     )

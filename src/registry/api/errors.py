@@ -6,7 +6,12 @@ import structlog
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from registry.domain.errors import RangeNotSatisfiable, RegistryError, TooManyRequests
+from registry.domain.errors import (
+    MethodNotAllowed,
+    RangeNotSatisfiable,
+    RegistryError,
+    TooManyRequests,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +38,8 @@ def register_error_handlers(app: Flask) -> None:
             resp.headers["Content-Range"] = f"bytes */{exc.details.get('size', '*')}"
         if isinstance(exc, TooManyRequests):
             resp.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, MethodNotAllowed):
+            resp.headers["Allow"] = ", ".join(exc.allowed)
         return resp, status
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -43,7 +50,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response, int]:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _answer(exc.code or 500, code, exc.description or exc.name or "error")
+        resp, status = _answer(exc.code or 500, code, exc.description or exc.name or "error")
+        # The exception's own headers stay: `Allow` on a 405 (RFC 9110 requires it),
+        # `WWW-Authenticate`, `Retry-After`; the body is ours, so its type is too.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -16,11 +16,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from registry.api import hub_paths
 from registry.api.access import requires
-from registry.api.common import caller, registry
+from registry.api.common import caller, flag_arg, registry
 from registry.api.ranges import not_modified, ranged_response, transfer_use
 from registry.domain.errors import (
     EntryNotFound,
     Forbidden,
+    MethodNotAllowed,
     NotFound,
     PermissionDenied,
     RangeNotSatisfiable,
@@ -41,10 +42,14 @@ def _service() -> HubMirrorService:
 
 
 def _flag(name: str) -> bool:
-    return (request.values.get(name) or "").lower() in {"1", "true", "yes"}
+    return flag_arg(name, request.values)
 
 
-@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST"])
+# OPTIONS is answered here, not by Flask: `Allow` names what this path answers (GET and
+# HEAD, or POST for paths-info), not every method of the catch-all route.
+@bp.route(
+    "/<path:rest>", methods=["GET", "HEAD", "POST", "OPTIONS"], provide_automatic_options=False
+)
 @requires(
     Permission.DOWNLOAD,
     also="as /download (visibility, monitor programs), every request",
@@ -52,6 +57,8 @@ def _flag(name: str) -> bool:
 def hub(rest: str) -> Response:
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
     segments = hub_paths.raw_segments(raw, request.script_root + PREFIX + "/")
+    if request.method == "OPTIONS":
+        return Response(headers={"Allow": ", ".join((*hub_paths.allowed(segments), "OPTIONS"))})
     call = hub_paths.parse(segments, request.method)
     service, user = _service(), caller()
     if call.action == "info":
@@ -102,6 +109,7 @@ def _file(service: HubMirrorService, call: hub_paths.HubCall) -> Response:
         lambda start, end: service.read(found.sha256, start, end),
         headers=headers,
         mimetype="application/octet-stream",
+        open_file=lambda start: service.open_local(found.sha256, start),
     )
 
 
@@ -143,4 +151,6 @@ def _hub_error(exc: RegistryError) -> tuple[Response, int]:
         resp.headers["X-Repo-Commit"] = commit
     if isinstance(exc, RangeNotSatisfiable):
         resp.headers["Content-Range"] = f"bytes */{exc.details.get('size', '*')}"
+    if isinstance(exc, MethodNotAllowed):
+        resp.headers["Allow"] = ", ".join(exc.allowed)
     return resp, status

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from registry.domain.errors import BadRequest, NotFound, RepoNotFound
+from registry.domain.errors import MethodNotAllowed, NotFound, RepoNotFound
 from registry.services.hub_mirror import HubRef
 
 _ACTIONS = {"revision", "tree", "paths-info", "refs", "commits", "resolve"}
@@ -43,6 +43,15 @@ def raw_segments(raw_path: str, prefix: str) -> list[str]:
     return [unquote(s) for s in path[len(prefix) :].split("/")]
 
 
+def allowed(segments: list[str]) -> tuple[str, ...]:
+    """The methods the path of `segments` answers (UnknownEndpoint when none)."""
+    try:
+        parse(segments, "OPTIONS")
+    except MethodNotAllowed as exc:
+        return exc.allowed
+    raise AssertionError("no Hub endpoint answers OPTIONS")  # pragma: no cover
+
+
 def _repo_id(segments: list[str]) -> str:
     for s in segments:
         if not _SEGMENT.match(s) or ".." in s:
@@ -71,22 +80,35 @@ def _api(repo_type: str, rest: list[str], method: str) -> HubCall:
     n = 2 if len(rest) == 2 and rest[1] != "refs" else _split(rest, 1)
     repo_id = _repo_id(rest[:n])
     action, args = (rest[n], rest[n + 1 :]) if len(rest) > n else ("", [])
-    if method == "POST":
-        if action == "paths-info" and args:
-            return HubCall("paths-info", HubRef(repo_type, repo_id, "/".join(args)))
-        raise UnknownEndpoint("only paths-info is served by POST")
+    call = _api_call(repo_type, repo_id, action, args)
+    if call is None:
+        raise UnknownEndpoint(
+            f"the registry does not serve /api/{repo_type}s/{repo_id}/{'/'.join(rest[n:])}; "
+            "it serves repository info, tree, paths-info, refs and file resolution"
+        )
+    _allow(method, ("POST",) if call.action == "paths-info" else ("GET", "HEAD"))
+    return call
+
+
+def _allow(method: str, allowed: tuple[str, ...]) -> None:
+    if method not in allowed:
+        raise MethodNotAllowed(
+            f"this path answers {' and '.join(allowed)}, not {method}", allowed=allowed
+        )
+
+
+def _api_call(repo_type: str, repo_id: str, action: str, args: list[str]) -> HubCall | None:
     if not action:
         return HubCall("info", HubRef(repo_type, repo_id))
     if action == "revision" and args:
         return HubCall("info", HubRef(repo_type, repo_id, "/".join(args)))
     if action == "tree" and args:
         return HubCall("tree", HubRef(repo_type, repo_id, args[0]), "/".join(args[1:]))
+    if action == "paths-info" and args:
+        return HubCall("paths-info", HubRef(repo_type, repo_id, "/".join(args)))
     if action == "refs" and not args:
         return HubCall("refs", HubRef(repo_type, repo_id))
-    raise UnknownEndpoint(
-        f"the registry does not serve /api/{repo_type}s/{repo_id}/{'/'.join(rest[n:])}; "
-        "it serves repository info, tree, paths-info, refs and file resolution"
-    )
+    return None
 
 
 def _resolve(repo_type: str, rest: list[str], method: str) -> HubCall:
@@ -96,8 +118,7 @@ def _resolve(repo_type: str, rest: list[str], method: str) -> HubCall:
         n = 1
     else:
         raise UnknownEndpoint("the registry serves files at /{repo_id}/resolve/{revision}/{path}")
-    if method not in {"GET", "HEAD"}:
-        raise BadRequest("files are read with GET or HEAD")
+    _allow(method, ("GET", "HEAD"))
     repo_id = _repo_id(rest[:n])
     args = rest[n + 1 :]
     if len(args) < 2 or not all(args[1:]):

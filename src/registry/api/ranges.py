@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from flask import Response, request
 
 from registry.domain.errors import RangeNotSatisfiable
 from registry.services.download import Use
+from registry.storage.blobs import CHUNK_SIZE
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,15 @@ def ranged_response(
     *,
     headers: dict[str, str],
     mimetype: str,
+    open_file: Callable[[int], BinaryIO | None] | None = None,
 ) -> Response:
-    """Stream `read(start, end)` for the requested span, with the range headers."""
+    """Stream `read(start, end)` for the requested span, with the range headers.
+
+    With `open_file(start)` (the blob as a local file, positioned at `start`) and a
+    server that offers `wsgi.file_wrapper` (gunicorn), the file itself is the body:
+    gunicorn then moves the bytes with sendfile(2), from the page cache to the socket
+    without passing through Python, and stops at Content-Length, which bounds a range
+    (PEP 3333 requires a server never to send more than Content-Length)."""
     span = requested_span(size, etag, what)
     length = span.end - span.start + 1
     headers = {**headers, "Accept-Ranges": "bytes", "Content-Length": str(length)}
@@ -72,7 +81,15 @@ def ranged_response(
         headers["Content-Range"] = span.content_range
     if request.method == "HEAD":
         return Response(status=span.status, mimetype=mimetype, headers=headers)
-    body = read(span.start, span.end) if size else iter([b""])
+    body: Iterable[bytes] = iter([b""])
+    if size:
+        wrapper: Callable[[BinaryIO, int], Iterable[bytes]] | None
+        wrapper = request.environ.get("wsgi.file_wrapper")
+        fh = open_file(span.start) if wrapper is not None and open_file is not None else None
+        if wrapper is not None and fh is not None:
+            body = wrapper(fh, CHUNK_SIZE)
+        else:
+            body = read(span.start, span.end)
     return Response(
         body, status=span.status, mimetype=mimetype, headers=headers, direct_passthrough=True
     )

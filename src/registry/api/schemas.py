@@ -22,7 +22,7 @@ class Strict(BaseModel):
 
 class UserIn(Strict):
     name: str
-    is_admin: bool | None = None
+    is_admin: bool  # required by the contract's User, though sign-in does not use it
 
 
 class SecretIn(Strict):
@@ -48,7 +48,7 @@ class ArtifactDataIn(Strict):
 
 class ArtifactQueryIn(Strict):
     name: str
-    types: list[TypeName] | None = None
+    types: list[TypeName] = Field(default_factory=list)  # []: every type; null is no list
 
 
 class ArtifactMetadataModel(Strict):

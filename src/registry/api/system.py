@@ -18,6 +18,7 @@ from registry.api.access import public, requires
 from registry.api.common import (
     caller,
     client_address,
+    flag_arg,
     json_body,
     parse,
     principal,
@@ -66,10 +67,7 @@ def health_components() -> Response:
     minutes = window_minutes(request.args.get("windowMinutes"))
     if minutes is None:
         raise BadRequest("windowMinutes must be a whole number of minutes from 5 to 1440")
-    raw = request.args.get("includeTimeline", "false").strip().lower()
-    if raw not in {"true", "false", "1", "0", ""}:
-        raise BadRequest("includeTimeline must be true or false")
-    report = registry().health.collection(minutes, raw in {"true", "1"}, logs_url)
+    report = registry().health.collection(minutes, flag_arg("includeTimeline"), logs_url)
     return jsonify(report)
 
 

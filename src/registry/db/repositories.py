@@ -163,29 +163,59 @@ class ArtifactRepository:
             for i, n, t in self.s.execute(self._scoped(stmt))
         ]
 
-    def iter_search_texts(self, batch: int = 500) -> Iterator[tuple[ArtifactSummary, str]]:
-        """Every artifact with its README, streamed in batches to bound memory."""
-        last = 0
+    def iter_search_texts(
+        self, seqs: Sequence[int] | None = None, batch: int = 500
+    ) -> Iterator[tuple[ArtifactSummary, str]]:
+        """Every artifact (or those of `seqs`) with its README, streamed in batches to
+        bound memory."""
+        for _seq, summary, readme in self.iter_search_rows(seqs=seqs, batch=batch):
+            yield summary, readme
+
+    def iter_search_rows(
+        self,
+        after_seq: int = 0,
+        types: Sequence[ArtifactType] | None = None,
+        seqs: Sequence[int] | None = None,
+        batch: int = 500,
+    ) -> Iterator[tuple[int, ArtifactSummary, str]]:
+        """Artifacts (of `types`, among `seqs` when given: the search index's candidates)
+        after `after_seq` in ingest order, with their sequence number and README,
+        streamed in batches to bound memory."""
+        columns = (
+            ArtifactRow.seq,
+            ArtifactRow.id,
+            ArtifactRow.name,
+            ArtifactRow.type,
+            ArtifactRow.readme,
+        )
+        wanted = None if seqs is None else sorted(q for q in set(seqs) if q > after_seq)
+        last, start = after_seq, 0
         while True:
-            rows = self.s.execute(
-                self._scoped(
-                    select(
-                        ArtifactRow.seq,
-                        ArtifactRow.id,
-                        ArtifactRow.name,
-                        ArtifactRow.type,
-                        ArtifactRow.readme,
-                    )
-                    .where(ArtifactRow.seq > last)
-                    .order_by(ArtifactRow.seq)
-                    .limit(batch)
-                )
-            ).all()
-            if not rows:
+            if wanted is None:
+                stmt = select(*columns).where(ArtifactRow.seq > last)
+            else:
+                chunk = wanted[start : start + batch]
+                start += batch
+                if not chunk:
+                    return
+                stmt = select(*columns).where(ArtifactRow.seq.in_(chunk))
+            if types is not None:
+                stmt = stmt.where(ArtifactRow.type.in_([t.value for t in types]))
+            rows = self.s.execute(self._scoped(stmt.order_by(ArtifactRow.seq).limit(batch))).all()
+            if not rows and wanted is None:
                 return
             for seq, id_, name, type_, readme in rows:
                 last = seq
-                yield ArtifactSummary(id=id_, name=name, type=ArtifactType(type_)), readme or ""
+                summary = ArtifactSummary(id=id_, name=name, type=ArtifactType(type_))
+                yield seq, summary, readme or ""
+
+    def by_ids(self, ids: Iterable[str]) -> list[ArtifactRow]:
+        """The artifacts among `ids` the viewer may see (a bounded page of them)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        stmt = select(ArtifactRow).where(ArtifactRow.id.in_(wanted))
+        return list(self.s.scalars(self._scoped(stmt)))
 
     def delete(self, row: ArtifactRow) -> None:
         self.s.execute(delete(ArtifactFileRow).where(ArtifactFileRow.artifact_seq == row.seq))

@@ -52,6 +52,18 @@ class NotFound(RegistryError):
     code = "not_found"
 
 
+class MethodNotAllowed(RegistryError):
+    """The path exists but does not answer this method; `allowed` are the ones it does
+    (the answer carries them in `Allow`, as RFC 9110 requires of every 405)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...], **details: object) -> None:
+        super().__init__(message, allowed=list(allowed), **details)
+        self.allowed = allowed
+
+
 class Conflict(RegistryError):
     status = 409
     code = "conflict"

@@ -32,6 +32,6 @@ def validate_artifact_name(name: str) -> str:
 
 
 def validate_artifact_id(artifact_id: str) -> str:
-    if not ARTIFACT_ID.match(artifact_id):
+    if not ARTIFACT_ID.fullmatch(artifact_id):
         raise BadRequest("artifact id must match ^[a-zA-Z0-9-]+$ (at most 64 characters)")
     return artifact_id

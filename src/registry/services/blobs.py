@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 import structlog
 from sqlalchemy.orm import Session
@@ -43,6 +44,22 @@ def read_referenced(
         return blobs.read(digest, start, end)
     except FileNotFoundError as exc:
         raise _missing(digest) from exc
+
+
+def open_referenced(blobs: BlobStore, digest: str, start: int = 0) -> BinaryIO | None:
+    """A referenced blob as an open local file positioned at `start`; None when the
+    store keeps blobs elsewhere (S3)."""
+    path = blobs.local_path(digest)
+    if path is None:
+        if blobs.exists(digest):
+            return None
+        raise _missing(digest)
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError as exc:
+        raise _missing(digest) from exc
+    fh.seek(start)
+    return fh
 
 
 def require_referenced(blobs: BlobStore, digests: Iterable[str]) -> None:

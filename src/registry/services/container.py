@@ -12,6 +12,7 @@ from registry.services.accounts import AccountService
 from registry.services.artifacts import ArtifactService
 from registry.services.audit import AuditService
 from registry.services.blobs import BlobJanitor
+from registry.services.details import DetailsService
 from registry.services.download import DownloadService
 from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
@@ -49,6 +50,7 @@ class Registry:
     groups: GroupService
     audit: AuditService
     monitors: MonitorService
+    details: DetailsService  # the facts the artifact page and /details show
     # Requests per minute on expensive operations, per token and address (api.limits).
     rate_limits: RateLimiter | None = None
 

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,7 @@ from registry.domain.models import (
 )
 from registry.services.access import download_guard
 from registry.services.audit import record_event
-from registry.services.blobs import read_referenced, require_referenced
+from registry.services.blobs import open_referenced, read_referenced, require_referenced
 from registry.services.bundles import stream_zip
 from registry.services.users import UserService
 from registry.storage.blobs import BlobStore
@@ -82,7 +82,7 @@ def parse_parts(values: Iterable[str]) -> tuple[FileRole, ...]:
     roles: list[FileRole] = []
     for value in values:
         for raw in value.split(","):
-            piece = raw.strip().lower()
+            piece = raw
             if not piece:
                 continue
             try:
@@ -188,8 +188,12 @@ class DownloadService:
         *,
         guard: DownloadGuard = download_guard,
         monitors: MonitorGate | None = None,
+        presign: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        # `presign(sha256, filename)`: a short-lived URL of the blob on the store itself,
+        # when downloads are redirected there (S3_DOWNLOAD=redirect); None to proxy.
+        self.presign = presign
         self.db = db
         self.blobs = blobs
         self.users = users
@@ -316,6 +320,19 @@ class DownloadService:
 
     def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return read_referenced(self.blobs, sha256, start, end)
+
+    def redirect_url(self, bundle: BundleInfo, filename: str) -> str | None:
+        """Where to send the client for the bytes instead of serving them (a presigned
+        S3 URL), or None to serve them. Call only after `bundle` authorised and audited
+        the request: the URL itself is the permission, for a few minutes."""
+        if self.presign is None:
+            return None
+        return self.presign(bundle.sha256, filename)
+
+    def open_local(self, sha256: str, start: int = 0) -> BinaryIO | None:
+        """The blob as an open file positioned at `start`, when the store keeps it on
+        this host (the server can then send it with sendfile); None otherwise."""
+        return open_referenced(self.blobs, sha256, start)
 
     def stream_parts(self, download: PartsDownload) -> Iterator[bytes]:
         entries = [

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,9 @@ class HubMirrorService:
 
     def read(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
         return self.downloads.read(sha256, start, end)
+
+    def open_local(self, sha256: str, start: int) -> BinaryIO | None:
+        return self.downloads.open_local(sha256, start)
 
     # -- resolution -----------------------------------------------------------
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -34,6 +33,7 @@ from registry.domain.lineage import DeclaredLink
 from registry.domain.models import Artifact, ArtifactType, AuditAction, User
 from registry.domain.names import validate_artifact_name
 from registry.limits.guards import IngestSlots
+from registry.services import workdirs
 from registry.services.access import can_see, private_groups, require_manager
 from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
@@ -311,18 +311,7 @@ class IngestService:
     def sweep_workdirs(self, older_than: timedelta, *, dry_run: bool = False) -> int:
         """Remove ingest work folders left by killed processes; returns how many (with
         `dry_run`, how many would go, removing nothing)."""
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        cutoff = time.time() - older_than.total_seconds()
-        removed = 0
-        for entry in self.work_root.iterdir():
-            try:
-                if entry.stat().st_mtime <= cutoff:
-                    if not dry_run:
-                        shutil.rmtree(entry, ignore_errors=True)
-                    removed += 1
-            except FileNotFoundError:
-                continue
-        return removed
+        return workdirs.sweep(self.work_root, older_than, dry_run=dry_run)
 
     # -- steps ------------------------------------------------------------
 
@@ -340,7 +329,7 @@ class IngestService:
         return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
 
     def _workdir(self) -> _WorkDir:
-        return _WorkDir(self.work_root / f"ingest-{uuid.uuid4().hex}")
+        return _WorkDir(workdirs.new_workdir(self.work_root))
 
     def _refuse_duplicate(
         self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None, user: User

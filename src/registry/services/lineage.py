@@ -51,6 +51,7 @@ class _Graph:
             ident = f"private-{len(self.hidden) + 1}"
             self.hidden[origin] = ident
             self.nodes[ident] = {
+                "node": ident,
                 "artifact_id": ident,
                 "name": "private artifact",
                 "source": source,
@@ -204,6 +205,7 @@ def _edge(parent_id: str, child_id: str, relationship: str) -> dict[str, str]:
 
 def _node(row: ArtifactRow, source: str) -> dict[str, Any]:
     return {
+        "node": row.id,  # the contract's ArtifactLineageNode requires it: the node's id
         "artifact_id": row.id,
         "name": row.name,
         "source": source,

@@ -3,21 +3,41 @@
 User patterns run on RE2 (google-re2): matching is linear in the text, so no
 pattern can backtrack catastrophically. Python's `re` never sees a user pattern. The
 budget holds inside one README too (registry.services.regex_budget).
+
+A pattern whose every match contains some literal text of three or more characters
+is answered from a trigram index: the index names the candidates, RE2 confirms each
+under the same budget. Any other pattern is matched against every name and README.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import re2
 
+from registry.db import search_index
 from registry.db.repositories import ArtifactRepository
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, NotFound
-from registry.domain.models import ArtifactSummary, User
+from registry.domain.models import ArtifactSummary, ArtifactType, User
+from registry.domain.regex_literals import required_literals
 from registry.services.regex_budget import MAX_PROGRAM_MEMORY, SearchBudget
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: the matches, and the offset of the next page (None: last)."""
+
+    items: list[ArtifactSummary]
+    next_offset: str | None
+
+
+def plain_text_pattern(text: str) -> str:
+    """A plain-text query as a regex matching it literally, case-insensitively (RE2)."""
+    return "(?i)" + str(re2.escape(text))
 
 
 def compile_pattern(pattern: str, max_length: int) -> Any:
@@ -75,12 +95,49 @@ class SearchService:
             max_scan_bytes=self.max_scan_bytes,
             clock=self.clock,
         )
+        needed = required_literals(pattern)
         found: list[ArtifactSummary] = []
         with self.db.read() as session:
-            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts():
+            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
+            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts(seqs):
                 if budget.search(summary.name) or (readme and budget.search(readme)):
                     found.append(summary)
                 budget.done()
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found
+
+    def page(
+        self,
+        pattern: str,
+        types: Sequence[ArtifactType] | None,
+        after_seq: int,
+        size: int,
+        viewer: User,
+    ) -> Found:
+        """Up to `size` artifacts after position `after_seq` whose name or README
+        matches, under the same budget as `by_regex`; an empty page (not a 404) when
+        nothing does. The next page's offset is the position of the last match."""
+        compiled = compile_pattern(pattern, self.max_pattern_length)
+        budget = SearchBudget(
+            compiled,
+            seconds=self.budget_seconds,
+            max_scan_bytes=self.max_scan_bytes,
+            clock=self.clock,
+        )
+        needed = required_literals(pattern)
+        found: list[tuple[int, ArtifactSummary]] = []
+        more = False
+        with self.db.read() as session:
+            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
+            repo = ArtifactRepository(session, viewer)
+            rows = repo.iter_search_rows(after_seq, types, seqs)
+            for seq, summary, readme in rows:
+                if budget.search(summary.name) or (readme and budget.search(readme)):
+                    if len(found) == size:
+                        more = True
+                        break
+                    found.append((seq, summary))
+                budget.done()
+        next_offset = str(found[-1][0]) if more and found else None
+        return Found([summary for _, summary in found], next_offset)

@@ -6,6 +6,8 @@ process's upstream observer (`observe_upstream`), huggingface_hub's calls includ
 from __future__ import annotations
 
 import contextlib
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,22 @@ def observe_upstream(observer: UpstreamObserver | None) -> None:
 
     A process-wide slot because huggingface_hub keeps one HTTP client per process."""
     _observer[:] = [observer] if observer else []
+    bound_hub_transfers()
+
+
+_hub_client_installed: list[bool] = []
+
+
+def bound_hub_transfers() -> None:
+    """Make huggingface_hub's client this module's: its calls observed (when there is an
+    observer) and its transfers under the deadline of the work they are part of
+    (registry.sources.deadline). Idempotent; process-wide, as huggingface_hub's client is."""
+    if _hub_client_installed:
+        return
     import huggingface_hub
 
-    if observer is None:
-        huggingface_hub.set_client_factory(huggingface_hub.utils._http.default_client_factory)
-    else:
-        huggingface_hub.set_client_factory(_observed_hub_client)
+    huggingface_hub.set_client_factory(_observed_hub_client)
+    _hub_client_installed.append(True)
 
 
 def _notify(url: str, status: int | str) -> None:
@@ -79,7 +91,8 @@ def _observed_hub_client() -> Any:
             _notify(str(request.url), response.status_code)
             limit = deadline.current()
             if limit is not None:
-                response.stream = _Bounded(response.stream, limit, str(request.url))
+                network = response.extensions.get("network_stream")
+                response.stream = _Bounded(response.stream, limit, str(request.url), network)
             return response
 
         def close(self) -> None:
@@ -90,21 +103,44 @@ def _observed_hub_client() -> Any:
 
 
 class _Bounded(httpx2.SyncByteStream):
-    """A hub response body that stops at the deadline of the work it is part of: the
-    transport hands over each chunk as it arrives, so a trickle is checked often. It is
-    a SyncByteStream because the client refuses (asserts on) any other kind of body."""
+    """A hub response body under the deadline of the work it is part of: each chunk is
+    checked as it arrives, and a timer shuts the connection's socket at the deadline, so
+    a stalled or trickling transfer ends then, not at the next per-read timeout."""
 
-    def __init__(self, inner: Any, limit: deadline.Deadline, url: str) -> None:
+    def __init__(self, inner: Any, limit: deadline.Deadline, url: str, network: Any) -> None:
         self.inner = inner
         self.limit = limit.for_fetch()
         self.url = url
+        self.cut = threading.Event()
+        self.closed = False
+        sock = network.get_extra_info("socket") if network is not None else None
+        self.timer = threading.Timer(max(0.0, self.limit.remaining()), self._fire, [sock])
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self, sock: Any) -> None:
+        if self.closed or sock is None:
+            return  # the connection may serve another request by now: leave it be
+        self.cut.set()
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.inner:
-            self.limit.check(f"downloading {self.url}")
-            yield chunk
+        doing = f"downloading {self.url}"
+        try:
+            for chunk in self.inner:
+                self.limit.check(doing)
+                yield chunk
+        except Exception as exc:
+            if self.cut.is_set():
+                raise self.limit.passed(doing) from exc
+            raise
+        if self.cut.is_set():
+            raise self.limit.passed(doing)
 
     def close(self) -> None:
+        self.closed = True
+        self.timer.cancel()
         self.inner.close()
 
 

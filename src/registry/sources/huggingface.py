@@ -29,6 +29,7 @@ from registry.sources.base import (
 )
 from registry.sources.deadline import in_context
 from registry.sources.files import classify, redundant_weight_files
+from registry.sources.http import bound_hub_transfers
 from registry.sources.hub_client import split_front_matter, wrap_hub_call
 from registry.sources.safety import is_under, safe_relpath
 from registry.storage.blobs import sha256_file
@@ -59,6 +60,7 @@ class HuggingFaceSource:
         self.max_bytes = max_bytes
         self.keep_all_weight_formats = keep_all_weight_formats
         self.api = HfApi(endpoint=endpoint, token=token or False)
+        bound_hub_transfers()  # downloads honour the ingest's deadline
 
     def _info(self, ref: SourceRef) -> Any:
         assert ref.repo_id is not None

@@ -73,6 +73,25 @@ class S3BlobStore:
         except (ClientError, BotoCoreError) as exc:
             raise self._fail(exc, digest) from exc
 
+    def presigned_url(self, digest: str, seconds: int, filename: str) -> str:
+        """A URL that GETs the blob straight from S3 for `seconds` (ranges included),
+        saved by the browser as `filename`. Signing is local: no request to S3."""
+        try:
+            return str(
+                self._s3.generate_presigned_url(
+                    "get_object",
+                    Params={
+                        "Bucket": self.bucket,
+                        "Key": self._key(digest),
+                        "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                        "ResponseContentType": "application/zip",
+                    },
+                    ExpiresIn=seconds,
+                )
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise self._fail(exc, digest) from exc
+
     def local_path(self, digest: str) -> Path | None:
         return None  # objects live in the bucket; readers stream them
 

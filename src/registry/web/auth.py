@@ -122,6 +122,32 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def _to_signin() -> BaseResponse:
+    query = urlencode({"next": request.full_path.rstrip("?")})
+    return redirect(f"{url_for('web.signin')}?{query}")
+
+
+def signed_in_page(view: F) -> F:
+    """A page for any signed-in user: the sign-in first. What the user may do there
+    is checked by the services, as for the API."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return _to_signin()
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def page_user() -> User:
+    """The signed-in user of a page behind `signed_in_page` or `admin_page`."""
+    user = current_user()
+    if user is None:  # pragma: no cover - the decorators redirected already
+        raise Unauthorized("sign in first")
+    return user
+
+
 def admin_page(view: F) -> F:
     """A page for administrators: the sign-in first, a 403 page for other users."""
 
@@ -129,8 +155,7 @@ def admin_page(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user = current_user()
         if user is None:
-            query = urlencode({"next": request.full_path.rstrip("?")})
-            return redirect(f"{url_for('web.signin')}?{query}")
+            return _to_signin()
         if not user.is_admin:
             raise Forbidden("only administrators may see this page")
         return view(*args, **kwargs)
@@ -151,6 +176,18 @@ def admin_data(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def count_use(operation: str) -> None:
+    """Count one expensive `operation` (ingest, search, rating) against the API's rate
+    limits, for this session's token and the client's address: a page costs what the
+    API call it stands for costs (429 beyond RATE_LIMIT_<OPERATION>_PER_MINUTE)."""
+    limiter = registry().rate_limits
+    if limiter is None:
+        return
+    sid = session.get("sid")
+    token_id = sid if isinstance(sid, str) else None
+    limiter.check(operation, token_id, client_address())
 
 
 def redirect_to(target: str) -> BaseResponse:

@@ -1,4 +1,5 @@
-"""Pages for people: the sign-in, the sign-out and the administrators' dashboard.
+"""Pages for people: the blueprint every page module adds to, the sign-in, the sign-out
+and the administrators' dashboard.
 
 HTML pages answer errors as pages; the dashboard's data endpoints (JSON, read by its
 script every few seconds) answer them as the API does.
@@ -6,6 +7,7 @@ script every few seconds) answer them as the API does.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -92,14 +94,14 @@ def _page_error(exc: RegistryError) -> tuple[Response, int]:
 @bp.get("/signin")
 @page("anyone (the sign-in form)")
 def signin() -> str:
-    target = safe_next(request.args.get("next"), url_for("web.dashboard"))
+    target = safe_next(request.args.get("next"), url_for("web.home"))
     return render_template("signin.html", next=target, error=None)
 
 
 @bp.post("/signin")
 @page("anyone (the sign-in form)")
 def signin_submit() -> BaseResponse | tuple[str, int]:
-    target = safe_next(request.form.get("next"), url_for("web.dashboard"))
+    target = safe_next(request.form.get("next"), url_for("web.home"))
     name = request.form.get("username", "")
     try:
         sign_in(name, request.form.get("password", ""))
@@ -229,4 +231,26 @@ def dashboard_workload() -> Response:
 
 @bp.app_context_processor
 def _session_user() -> dict[str, Any]:
-    return {"signed_in": bool(session.get("sid"))}
+    try:
+        viewer = current_user()
+    except RegistryError:  # a spent API token: the page says so; the menu is the anonymous one
+        viewer = None
+    return {"signed_in": bool(session.get("sid")), "viewer": viewer}
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int | None) -> str:
+    """Bytes as people read them (decimal units, as disks and the cost endpoint count)."""
+    if size is None:
+        return "unknown"
+    value = float(size)
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"  # pragma: no cover - the loop returns
+
+
+@bp.app_template_filter("when")
+def when(moment: datetime | None) -> str:
+    return "unknown" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from registry.app import build_registry
 from registry.db.session import Database
+from registry.observability.logging import configure_logging
 from registry.observability.probes import require_database
 from registry.services.backup import BackupService, BackupSummary
 from registry.services.container import Registry
@@ -41,6 +43,9 @@ def reachable(settings: Settings) -> None:
 @contextmanager
 def _registry(settings: Settings) -> Iterator[Registry]:
     settings = prepare_local_state(settings)
+    # Log lines on stderr in the server's format, apart from the command's own output
+    # (stdout); not shipped to CloudWatch by a short command's background thread.
+    configure_logging(replace(settings, enable_cloudwatch=False))
     reachable(settings)  # a clear refusal before anything starts talking to it
     registry = build_registry(settings)
     try:

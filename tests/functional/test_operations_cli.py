@@ -124,6 +124,8 @@ def test_backup_restore_verify_and_gc_commands(
     os.utime(stale, (two_days_ago, two_days_ago))
     dry = _run(target, "gc", "--grace-minutes", "0", "--dry-run")
     assert dry.returncode == 0 and "0 would be deleted" in dry.stdout, dry.stdout
+    # The output is the summary alone; the registry's log lines go to stderr.
+    assert len(dry.stdout.splitlines()) == 1 and "blob_gc" in dry.stderr, dry.stdout
     assert "1 abandoned work folders would be removed" in dry.stdout, dry.stdout
     assert stale.is_dir()
     # A running ingest's work folder is young whatever --grace-minutes says: it stays.

@@ -161,3 +161,15 @@ def test_files_under_a_relative_data_dir_are_scanned(
     relative = Path("var") / "work" / "ingest-1"
     found = _scan(relative, {"pytorch_model.bin": malicious_pickle()})
     assert found["pytorch_model.bin"].get("imports") == DANGEROUS, found
+
+
+def test_a_file_that_cannot_be_scanned_is_named_without_the_servers_folders(
+    tmp_path: Path,
+) -> None:
+    staged = _staged(tmp_path, {"weights/pytorch_model.bin": malicious_pickle()})
+    staged[0].local.unlink()  # gone before the scan: the scanner cannot open it
+    record = FileScanner().scan(staged, tmp_path)
+    (found,) = record["pickles"]
+    assert found["path"] == "weights/pytorch_model.bin"
+    assert "weights/pytorch_model.bin" in found["error"], found
+    assert str(tmp_path) not in found["error"], found

@@ -40,6 +40,7 @@ def test_every_knob_comes_from_the_environment(tmp_path: Path) -> None:
         "WEB_CONCURRENCY": "3",
         "WEB_THREADS": "4",
         "REQUEST_TIMEOUT_SECONDS": "120",
+        "INGEST_DEADLINE_SECONDS": "110",  # an ingest must end within the request timeout
         "GRACEFUL_TIMEOUT_SECONDS": "20",
         "KEEPALIVE_SECONDS": "90",
         "FORWARDED_ALLOW_IPS": " 10.0.0.0/16 , 10.1.0.0/16",

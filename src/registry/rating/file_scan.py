@@ -118,6 +118,9 @@ class FileScanner:
                 continue
             local = str(found.pop("path", ""))
             if local in by_local:
+                if isinstance(found.get("error"), str):
+                    # The reason reaches the uploader: name the file, not the server's folder.
+                    found["error"] = found["error"].replace(local, by_local[local])
                 done[by_local[local]] = found
         results = []
         for path in by_local.values():

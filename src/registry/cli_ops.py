@@ -26,7 +26,7 @@ from registry.services.container import Registry
 from registry.services.verify import BlobRepairer, BlobVerifier, upstream_refetch
 from registry.settings import Settings
 from registry.startup import STALE_WORK, prepare_local_state
-from registry.storage.archives import is_s3, open_reader, open_writer, s3_client
+from registry.storage.archives import archive_s3_client, is_s3, open_reader, open_writer
 
 LoadSettings = Callable[[], Settings]
 
@@ -82,7 +82,9 @@ def _total(bar: Any) -> Callable[[int], None]:
 def _s3(settings: Settings, location: str) -> Any:
     if not is_s3(location):
         return None
-    return s3_client(settings.aws_region, settings.aws_endpoint_url, settings.aws_credentials)
+    return archive_s3_client(
+        settings.aws_region, settings.aws_endpoint_url, settings.aws_credentials
+    )
 
 
 def _summary(verb: str, where: str, summary: BackupSummary) -> str:

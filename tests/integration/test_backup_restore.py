@@ -24,7 +24,7 @@ from registry.limits.stores import DatabaseLimits
 from registry.services.backup import TABLES, BackupService
 from registry.services.backup_format import BackupError
 from registry.services.container import Registry
-from registry.storage.archives import open_reader, open_writer, s3_client
+from registry.storage.archives import archive_s3_client, open_reader, open_writer
 from tests.conftest import (
     ADMIN,
     BERT,
@@ -195,7 +195,7 @@ def test_laptop_to_postgres_and_s3_and_back(
         aws_s3_bucket=s3_bucket, aws_endpoint_url=s3_endpoint, s3_prefix="prod",
     )  # fmt: skip
     again, again_api = _registry(tmp_path / "c", f"sqlite:///{tmp_path / 'c.db'}", upstream)
-    s3 = s3_client("us-east-1", s3_endpoint)
+    s3 = archive_s3_client("us-east-1", s3_endpoint)
     try:
         ids = _populate(api)
         _round_trip(laptop, cloud, f"s3://{s3_bucket}/backups/laptop.tar", s3)

@@ -163,14 +163,6 @@ class ArtifactRepository:
             for i, n, t in self.s.execute(self._scoped(stmt))
         ]
 
-    def iter_search_texts(
-        self, seqs: Sequence[int] | None = None, batch: int = 500
-    ) -> Iterator[tuple[ArtifactSummary, str]]:
-        """Every artifact (or those of `seqs`) with its README, streamed in batches to
-        bound memory."""
-        for _seq, summary, readme in self.iter_search_rows(seqs=seqs, batch=batch):
-            yield summary, readme
-
     def iter_search_rows(
         self,
         after_seq: int = 0,

@@ -12,7 +12,7 @@ under the same budget. Any other pattern is matched against every name and READM
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,21 +88,7 @@ class SearchService:
     def by_regex(self, pattern: str, viewer: User) -> list[ArtifactSummary]:
         """Artifacts `viewer` may see whose name or README contains a match
         (case-sensitive); a private artifact's README is not searched for outsiders."""
-        compiled = compile_pattern(pattern, self.max_pattern_length)
-        budget = SearchBudget(
-            compiled,
-            seconds=self.budget_seconds,
-            max_scan_bytes=self.max_scan_bytes,
-            clock=self.clock,
-        )
-        needed = required_literals(pattern)
-        found: list[ArtifactSummary] = []
-        with self.db.read() as session:
-            seqs = None if needed is None else search_index.candidate_seqs(session, needed)
-            for summary, readme in ArtifactRepository(session, viewer).iter_search_texts(seqs):
-                if budget.search(summary.name) or (readme and budget.search(readme)):
-                    found.append(summary)
-                budget.done()
+        found = [summary for _seq, summary in self._matches(pattern, viewer)]
         if not found:
             raise NotFound(f"no artifact name or README matches {pattern!r}")
         return found
@@ -118,6 +104,26 @@ class SearchService:
         """Up to `size` artifacts after position `after_seq` whose name or README
         matches, under the same budget as `by_regex`; an empty page (not a 404) when
         nothing does. The next page's offset is the position of the last match."""
+        found: list[tuple[int, ArtifactSummary]] = []
+        more = False
+        for match in self._matches(pattern, viewer, after_seq, types):
+            if len(found) == size:
+                more = True
+                break
+            found.append(match)
+        next_offset = str(found[-1][0]) if more and found else None
+        return Found([summary for _, summary in found], next_offset)
+
+    def _matches(
+        self,
+        pattern: str,
+        viewer: User,
+        after_seq: int = 0,
+        types: Sequence[ArtifactType] | None = None,
+    ) -> Iterator[tuple[int, ArtifactSummary]]:
+        """The matching artifacts in ingest order, each with its position: the index's
+        candidates when the pattern needs some literal, else every artifact, each
+        confirmed by RE2 under one budget (a 400 once it is spent)."""
         compiled = compile_pattern(pattern, self.max_pattern_length)
         budget = SearchBudget(
             compiled,
@@ -126,18 +132,10 @@ class SearchService:
             clock=self.clock,
         )
         needed = required_literals(pattern)
-        found: list[tuple[int, ArtifactSummary]] = []
-        more = False
         with self.db.read() as session:
             seqs = None if needed is None else search_index.candidate_seqs(session, needed)
-            repo = ArtifactRepository(session, viewer)
-            rows = repo.iter_search_rows(after_seq, types, seqs)
+            rows = ArtifactRepository(session, viewer).iter_search_rows(after_seq, types, seqs)
             for seq, summary, readme in rows:
                 if budget.search(summary.name) or (readme and budget.search(readme)):
-                    if len(found) == size:
-                        more = True
-                        break
-                    found.append((seq, summary))
+                    yield seq, summary
                 budget.done()
-        next_offset = str(found[-1][0]) if more and found else None
-        return Found([summary for _, summary in found], next_offset)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from registry.storage.s3 import s3_client
 
 # S3 allows 10,000 parts: 64 MiB parts make archives of up to 640 GB possible.
 PART_SIZE = 64 << 20
@@ -51,19 +51,11 @@ def _bucket_key(location: str) -> tuple[str, str]:
     return parts.netloc, key
 
 
-def s3_client(
+def archive_s3_client(
     region: str, endpoint_url: str | None, credentials: Mapping[str, str] | None = None
 ) -> Any:
-    return boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        # None lets boto3 find credentials itself (instance role, ~/.aws).
-        aws_access_key_id=(credentials or {}).get("aws_access_key_id"),
-        aws_secret_access_key=(credentials or {}).get("aws_secret_access_key"),
-        aws_session_token=(credentials or {}).get("aws_session_token"),
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}, read_timeout=120),
-    )
+    """An S3 client for backup archives: a part of a multipart transfer may take long."""
+    return s3_client(region, endpoint_url, credentials, read_timeout=120)
 
 
 class FileArchiveWriter:

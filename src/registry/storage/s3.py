@@ -20,6 +20,32 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 _TRANSFER = TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20)
 
 
+def s3_client(
+    region: str,
+    endpoint_url: str | None,
+    credentials: Mapping[str, str] | None = None,
+    *,
+    read_timeout: int = 60,
+) -> Any:
+    """A boto3 S3 client with the registry's retries, timeouts and pool size."""
+    keys = credentials or {}
+    return boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        # None lets boto3 find credentials itself (instance role, ~/.aws).
+        aws_access_key_id=keys.get("aws_access_key_id"),
+        aws_secret_access_key=keys.get("aws_secret_access_key"),
+        aws_session_token=keys.get("aws_session_token"),
+        config=Config(
+            retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=read_timeout,
+            max_pool_connections=32,
+        ),
+    )
+
+
 class S3BlobStore:
     def __init__(
         self,
@@ -33,21 +59,7 @@ class S3BlobStore:
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self._s3 = client or boto3.client(
-            "s3",
-            region_name=region,
-            endpoint_url=endpoint_url,
-            # None lets boto3 find credentials itself (instance role, ~/.aws).
-            aws_access_key_id=(credentials or {}).get("aws_access_key_id"),
-            aws_secret_access_key=(credentials or {}).get("aws_secret_access_key"),
-            aws_session_token=(credentials or {}).get("aws_session_token"),
-            config=Config(
-                retries={"max_attempts": 5, "mode": "standard"},
-                connect_timeout=10,
-                read_timeout=60,
-                max_pool_connections=32,
-            ),
-        )
+        self._s3 = client or s3_client(region, endpoint_url, credentials)
 
     def _key(self, digest: str) -> str:
         return f"{self.prefix}blobs/{check_digest(digest)}"

@@ -1,7 +1,7 @@
 """One typed settings object, read from the environment and validated in one place.
 
 Every knob of the registry is an environment variable with a default that is safe
-on a laptop. Each field names its variable (`_env`), so `Settings.from_env()` reads
+on a laptop. Each field names its variable (`env`), so `Settings.from_env()` reads
 them all here and nowhere else, and `Settings.validate()` checks every value
 (ranges, units, the combinations that must hold) whether it came from the
 environment or from code. Every refusal names the variable to fix.
@@ -9,16 +9,37 @@ environment or from code. Every refusal names the variable to fix.
 
 from __future__ import annotations
 
-import ipaddress
-import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from registry.secret_files import SecretFileError, read_secret_files
+from registry.settings_checks import (
+    SettingsError,
+    between,
+    env,
+    http_url,
+    networks,
+    not_empty,
+    one_of,
+    optional_port,
+    origins,
+    parse,
+    positive,
+    proxy_networks,
+    redis_url,
+)
+
+__all__ = [
+    "DEFAULT_ADMIN_NAME",
+    "DEFAULT_ADMIN_PASSWORD",
+    "DEFAULT_INGEST_POLICY",
+    "DEFAULT_SECRET",
+    "Settings",
+    "SettingsError",
+]
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production below
 DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
@@ -31,240 +52,134 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _MIN_SECRET = 16
 _DEFAULT_DATA_DIR = Path("var")
 
-Check = Callable[[Any], str | None]  # the problem with a value, or None
-
-
-class SettingsError(ValueError):
-    """A configuration value is missing or malformed."""
-
-
-def _env(variable: str, default: Any, check: Check | None = None) -> Any:
-    return field(default=default, metadata={"env": variable, "check": check})
-
-
-def _between(low: float, high: float = math.inf, unit: str = "") -> Check:
-    def check(value: float) -> str | None:
-        if isinstance(value, float) and not math.isfinite(value):
-            return "must be a finite number"
-        if low <= value <= high:
-            return None
-        span = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
-        return f"must be {span}{unit}, got {value:g}"
-
-    return check
-
-
-def _positive(unit: str) -> Check:
-    def check(value: float) -> str | None:
-        if not math.isfinite(value) or value <= 0:
-            return f"must be a number of {unit} greater than 0, got {value:g}"
-        return None
-
-    return check
-
-
-def _one_of(*allowed: str) -> Check:
-    def check(value: str) -> str | None:
-        return None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
-
-    return check
-
-
-def _http_url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme in {"http", "https"} and parts.netloc:
-        return None
-    return f"must be an http(s) URL such as https://host.example, got {value!r}"
-
-
-def _networks(value: tuple[str, ...]) -> str | None:
-    for network in value:
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError:
-            return f"must be comma-separated networks such as 169.254.0.0/16, got {network!r}"
-    return None
-
-
-def _origins(value: tuple[str, ...]) -> str | None:
-    for origin in value:
-        parts = urlsplit(origin)
-        if origin == "*" or (
-            parts.scheme in {"http", "https"}
-            and parts.netloc
-            and not parts.path
-            and not parts.query
-        ):
-            continue
-        return f"must be comma-separated origins such as https://app.example (or *), got {origin!r}"
-    return None
-
-
-def _redis_url(value: str | None) -> str | None:
-    if value is None or urlsplit(value).scheme in {"redis", "rediss", "unix"}:
-        return None
-    return f"must be a redis://host:6379/0 (or rediss://, unix://) URL, got {value!r}"
-
-
-def _optional_port(value: int | None) -> str | None:
-    return None if value is None else _between(1, 65535)(value)
-
-
-def _not_empty(value: str) -> str | None:
-    return None if value else "must not be empty"
-
-
-def _proxy_networks(value: str) -> str | None:
-    """Proxy addresses or networks (or `*`), checked the way gunicorn checks them, so a
-    typo stops `registry serve` with the variable's name instead of gunicorn's traceback."""
-    entries = [part.strip() for part in value.split(",") if part.strip()]
-    if not entries:
-        return "must name at least one address, network or *"
-    for entry in entries:
-        if entry == "*":
-            continue
-        try:
-            ipaddress.ip_network(entry)  # strict: 10.0.0.1/16 is a mistake, 10.0.0.0/16 is not
-        except ValueError:
-            return (
-                f"must list IP addresses or networks such as 10.0.0.0/16 (or be *), got {entry!r}"
-            )
-    return None
-
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = _env("HOST", "127.0.0.1", _not_empty)
-    port: int = _env("PORT", 8080, _between(1, 65535))
-    data_dir: Path = _env("DATA_DIR", _DEFAULT_DATA_DIR)  # noqa: RUF009 - a field(), immutable
-    database_url: str | None = _env("DATABASE_URL", None)
-    aws_s3_bucket: str | None = _env("AWS_S3_BUCKET", None)
-    aws_region: str = _env("AWS_REGION", "us-east-1", _not_empty)
-    aws_endpoint_url: str | None = _env("AWS_ENDPOINT_URL", None, _http_url)
-    s3_prefix: str = _env("AWS_S3_PREFIX", "")
+    host: str = env("HOST", "127.0.0.1", not_empty)
+    port: int = env("PORT", 8080, between(1, 65535))
+    data_dir: Path = env("DATA_DIR", _DEFAULT_DATA_DIR)  # noqa: RUF009 - a field(), immutable
+    database_url: str | None = env("DATABASE_URL", None)
+    aws_s3_bucket: str | None = env("AWS_S3_BUCKET", None)
+    aws_region: str = env("AWS_REGION", "us-east-1", not_empty)
+    aws_endpoint_url: str | None = env("AWS_ENDPOINT_URL", None, http_url)
+    s3_prefix: str = env("AWS_S3_PREFIX", "")
     # Signs the browser sign-in's session cookies: required in production (a laptop
     # keeps a random one in DATA_DIR, see registry.startup).
-    secret_key: str | None = _env("SECRET_KEY", None)
-    jwt_secret: str = _env("JWT_SECRET", DEFAULT_SECRET)
-    github_token: str | None = _env("GITHUB_TOKEN", None)
-    hf_token: str | None = _env("HF_TOKEN", None)
-    hf_endpoint: str = _env("HF_ENDPOINT", "https://huggingface.co", _http_url)
-    github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com", _http_url)
-    public_url: str | None = _env("PUBLIC_URL", None, _http_url)
-    log_level: str = _env("LOG_LEVEL", "INFO", _one_of(*_LOG_LEVELS))
-    log_file: str | None = _env("LOG_FILE", None)
-    log_json: bool = _env("LOG_JSON", False)  # unset: true in production
-    enable_cloudwatch: bool = _env("ENABLE_CLOUDWATCH", False)
-    cloudwatch_log_group: str = _env(
-        "CLOUDWATCH_LOG_GROUP", "trustworthy-model-registry", _not_empty
-    )
-    bcrypt_log_rounds: int = _env("BCRYPT_LOG_ROUNDS", 12, _between(4, 31))
-    flask_env: str = _env("FLASK_ENV", "development", _one_of("development", "production"))
+    secret_key: str | None = env("SECRET_KEY", None)
+    jwt_secret: str = env("JWT_SECRET", DEFAULT_SECRET)
+    github_token: str | None = env("GITHUB_TOKEN", None)
+    hf_token: str | None = env("HF_TOKEN", None)
+    hf_endpoint: str = env("HF_ENDPOINT", "https://huggingface.co", http_url)
+    github_api_url: str = env("GITHUB_API_URL", "https://api.github.com", http_url)
+    public_url: str | None = env("PUBLIC_URL", None, http_url)
+    log_level: str = env("LOG_LEVEL", "INFO", one_of(*_LOG_LEVELS))
+    log_file: str | None = env("LOG_FILE", None)
+    log_json: bool = env("LOG_JSON", False)  # unset: true in production
+    enable_cloudwatch: bool = env("ENABLE_CLOUDWATCH", False)
+    cloudwatch_log_group: str = env("CLOUDWATCH_LOG_GROUP", "trustworthy-model-registry", not_empty)
+    bcrypt_log_rounds: int = env("BCRYPT_LOG_ROUNDS", 12, between(4, 31))
+    flask_env: str = env("FLASK_ENV", "development", one_of("development", "production"))
     admin_name: str = DEFAULT_ADMIN_NAME
     # The default admin's password when it is first created (see README: production
     # refuses to keep the published one).
-    admin_password: str = _env("REGISTRY_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
-    token_ttl_seconds: int = _env("TOKEN_TTL_SECONDS", 10 * 3600, _between(1, unit=" seconds"))
-    token_max_uses: int = _env("TOKEN_MAX_USES", 1000, _between(0))
-    max_request_bytes: int = _env("MAX_REQUEST_BYTES", 1 << 20, _between(1024, unit=" bytes"))
-    page_size: int = _env("PAGE_SIZE", 100, _between(1))
-    max_page_size: int = _env("MAX_PAGE_SIZE", 1000, _between(1))
-    max_queries: int = _env("MAX_QUERIES", 100, _between(1))
-    keep_all_weight_formats: bool = _env("KEEP_ALL_WEIGHT_FORMATS", False)
-    max_artifact_bytes: int = _env("MAX_ARTIFACT_BYTES", 50 << 30, _between(1, unit=" bytes"))
-    upstream_timeout_seconds: float = _env("UPSTREAM_TIMEOUT_SECONDS", 30.0, _positive("seconds"))
-    upstream_retries: int = _env("UPSTREAM_RETRIES", 3, _between(0, 10))
-    download_workers: int = _env("DOWNLOAD_WORKERS", 4, _between(1, 64))
-    regex_budget_seconds: float = _env("REGEX_BUDGET_SECONDS", 1.0, _positive("seconds"))
-    regex_max_pattern_length: int = _env(
-        "REGEX_MAX_PATTERN_LENGTH", 4096, _between(1, unit=" characters")
+    admin_password: str = env("REGISTRY_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
+    token_ttl_seconds: int = env("TOKEN_TTL_SECONDS", 10 * 3600, between(1, unit=" seconds"))
+    token_max_uses: int = env("TOKEN_MAX_USES", 1000, between(0))
+    max_request_bytes: int = env("MAX_REQUEST_BYTES", 1 << 20, between(1024, unit=" bytes"))
+    page_size: int = env("PAGE_SIZE", 100, between(1))
+    max_page_size: int = env("MAX_PAGE_SIZE", 1000, between(1))
+    max_queries: int = env("MAX_QUERIES", 100, between(1))
+    keep_all_weight_formats: bool = env("KEEP_ALL_WEIGHT_FORMATS", False)
+    max_artifact_bytes: int = env("MAX_ARTIFACT_BYTES", 50 << 30, between(1, unit=" bytes"))
+    upstream_timeout_seconds: float = env("UPSTREAM_TIMEOUT_SECONDS", 30.0, positive("seconds"))
+    upstream_retries: int = env("UPSTREAM_RETRIES", 3, between(0, 10))
+    download_workers: int = env("DOWNLOAD_WORKERS", 4, between(1, 64))
+    regex_budget_seconds: float = env("REGEX_BUDGET_SECONDS", 1.0, positive("seconds"))
+    regex_max_pattern_length: int = env(
+        "REGEX_MAX_PATTERN_LENGTH", 4096, between(1, unit=" characters")
     )
-    url_deny_networks: tuple[str, ...] = _env(
-        "URL_DENY_NETWORKS", ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"), _networks
+    url_deny_networks: tuple[str, ...] = env(
+        "URL_DENY_NETWORKS", ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"), networks
     )
-    ingest_policy: str = _env("INGEST_POLICY", DEFAULT_INGEST_POLICY)
-    rating_execute_examples: bool = _env("RATING_EXECUTE_EXAMPLES", False)
-    rating_example_timeout_seconds: float = _env(
-        "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0, _positive("seconds")
+    ingest_policy: str = env("INGEST_POLICY", DEFAULT_INGEST_POLICY)
+    rating_execute_examples: bool = env("RATING_EXECUTE_EXAMPLES", False)
+    rating_example_timeout_seconds: float = env(
+        "RATING_EXAMPLE_TIMEOUT_SECONDS", 30.0, positive("seconds")
     )
-    rating_cache_seconds: float = _env("RATING_CACHE_SECONDS", 3600.0, _between(0, unit=" seconds"))
-    rating_metric_timeout_seconds: float = _env(
-        "RATING_METRIC_TIMEOUT_SECONDS", 10.0, _positive("seconds")
+    rating_cache_seconds: float = env("RATING_CACHE_SECONDS", 3600.0, between(0, unit=" seconds"))
+    rating_metric_timeout_seconds: float = env(
+        "RATING_METRIC_TIMEOUT_SECONDS", 10.0, positive("seconds")
     )
-    workers: int = _env("WEB_CONCURRENCY", 2, _between(1))
-    threads: int = _env("WEB_THREADS", 8, _between(1))
-    request_timeout_seconds: int = _env("REQUEST_TIMEOUT_SECONDS", 900, _between(1))
+    workers: int = env("WEB_CONCURRENCY", 2, between(1))
+    threads: int = env("WEB_THREADS", 8, between(1))
+    request_timeout_seconds: int = env("REQUEST_TIMEOUT_SECONDS", 900, between(1))
     # Longer than an AWS load balancer's 60 s idle timeout: a balancer reusing a
     # connection gunicorn had just closed would answer its client 502.
-    keepalive_seconds: int = _env("KEEPALIVE_SECONDS", 75, _between(1, unit=" seconds"))
-    graceful_timeout_seconds: int = _env("GRACEFUL_TIMEOUT_SECONDS", 30, _between(1))
-    forwarded_allow_ips: str = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1", _proxy_networks)
-    hub_tree_page_size: int = _env("HUB_TREE_PAGE_SIZE", 1000, _between(1))
-    kaggle_api_url: str = _env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", _http_url)
-    kaggle_username: str | None = _env("KAGGLE_USERNAME", None)
-    kaggle_key: str | None = _env("KAGGLE_KEY", None)
+    keepalive_seconds: int = env("KEEPALIVE_SECONDS", 75, between(1, unit=" seconds"))
+    graceful_timeout_seconds: int = env("GRACEFUL_TIMEOUT_SECONDS", 30, between(1))
+    forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1", proxy_networks)
+    hub_tree_page_size: int = env("HUB_TREE_PAGE_SIZE", 1000, between(1))
+    kaggle_api_url: str = env("KAGGLE_API_URL", "https://www.kaggle.com/api/v1", http_url)
+    kaggle_username: str | None = env("KAGGLE_USERNAME", None)
+    kaggle_key: str | None = env("KAGGLE_KEY", None)
     # Observability: where the figures every worker and instance shares are kept
     # (the database unless REDIS_URL is set), how they reach CloudWatch and Prometheus.
-    redis_url: str | None = _env("REDIS_URL", None, _redis_url)
-    redis_key_prefix: str = _env("REDIS_KEY_PREFIX", "registry:", _not_empty)
-    stats_flush_seconds: float = _env("STATS_FLUSH_SECONDS", 5.0, _between(0.1, 60, " seconds"))
-    log_retain_lines: int = _env("LOG_RETAIN_LINES", 5000, _between(100, 1_000_000))
-    log_file_max_bytes: int = _env("LOG_FILE_MAX_BYTES", 50 << 20, _between(1024, unit=" bytes"))
-    log_file_backups: int = _env("LOG_FILE_BACKUPS", 5, _between(1, 100))
-    enable_cloudwatch_metrics: bool = _env("ENABLE_CLOUDWATCH_METRICS", False)
-    cloudwatch_metrics_namespace: str = _env(
-        "CLOUDWATCH_METRICS_NAMESPACE", "ModelRegistry", _not_empty
+    redis_url: str | None = env("REDIS_URL", None, redis_url)
+    redis_key_prefix: str = env("REDIS_KEY_PREFIX", "registry:", not_empty)
+    stats_flush_seconds: float = env("STATS_FLUSH_SECONDS", 5.0, between(0.1, 60, " seconds"))
+    log_retain_lines: int = env("LOG_RETAIN_LINES", 5000, between(100, 1_000_000))
+    log_file_max_bytes: int = env("LOG_FILE_MAX_BYTES", 50 << 20, between(1024, unit=" bytes"))
+    log_file_backups: int = env("LOG_FILE_BACKUPS", 5, between(1, 100))
+    enable_cloudwatch_metrics: bool = env("ENABLE_CLOUDWATCH_METRICS", False)
+    cloudwatch_metrics_namespace: str = env(
+        "CLOUDWATCH_METRICS_NAMESPACE", "ModelRegistry", not_empty
     )
-    metrics_port: int | None = _env("METRICS_PORT", None, _optional_port)
-    health_probe_seconds: float = _env("HEALTH_PROBE_SECONDS", 10.0, _between(0, 3600, " seconds"))
-    upstream_probe_seconds: float = _env(
-        "UPSTREAM_PROBE_SECONDS", 60.0, _between(1, 86400, " seconds")
+    metrics_port: int | None = env("METRICS_PORT", None, optional_port)
+    health_probe_seconds: float = env("HEALTH_PROBE_SECONDS", 10.0, between(0, 3600, " seconds"))
+    upstream_probe_seconds: float = env(
+        "UPSTREAM_PROBE_SECONDS", 60.0, between(1, 86400, " seconds")
     )
-    workload_max_clients: int = _env("WORKLOAD_MAX_CLIENTS", 100, _between(1, 1000))
-    workload_timeout_seconds: float = _env("WORKLOAD_TIMEOUT_SECONDS", 60.0, _positive("seconds"))
+    workload_max_clients: int = env("WORKLOAD_MAX_CLIENTS", 100, between(1, 1000))
+    workload_timeout_seconds: float = env("WORKLOAD_TIMEOUT_SECONDS", 60.0, positive("seconds"))
     # The jail for card examples and monitor programs (docs/security.md).
-    sandbox_bwrap: str = _env("SANDBOX_BWRAP", "bwrap", _not_empty)
-    sandbox_python: str | None = _env("SANDBOX_PYTHON", None)
-    sandbox_node: str = _env("SANDBOX_NODE", "node", _not_empty)
-    sandbox_memory_mb: int = _env("SANDBOX_MEMORY_MB", 512, _between(64, unit=" MB"))
-    sandbox_pids: int = _env("SANDBOX_PIDS", 64, _between(8))
-    sandbox_tmp_mb: int = _env("SANDBOX_TMP_MB", 64, _between(1, unit=" MB"))
-    sandbox_output_bytes: int = _env(
-        "SANDBOX_OUTPUT_BYTES", 64 << 10, _between(1024, unit=" bytes")
-    )
+    sandbox_bwrap: str = env("SANDBOX_BWRAP", "bwrap", not_empty)
+    sandbox_python: str | None = env("SANDBOX_PYTHON", None)
+    sandbox_node: str = env("SANDBOX_NODE", "node", not_empty)
+    sandbox_memory_mb: int = env("SANDBOX_MEMORY_MB", 512, between(64, unit=" MB"))
+    sandbox_pids: int = env("SANDBOX_PIDS", 64, between(8))
+    sandbox_tmp_mb: int = env("SANDBOX_TMP_MB", 64, between(1, unit=" MB"))
+    sandbox_output_bytes: int = env("SANDBOX_OUTPUT_BYTES", 64 << 10, between(1024, unit=" bytes"))
     # Sensitive models: how long one monitor program may run, how many one process runs
     # at once, and how long an allowed download may be resumed without running it again.
-    monitor_timeout_seconds: float = _env("MONITOR_TIMEOUT_SECONDS", 10.0, _positive("seconds"))
-    monitor_concurrency: int = _env("MONITOR_CONCURRENCY", 2, _between(1, 64))
-    monitor_resume_seconds: int = _env("MONITOR_RESUME_SECONDS", 3600, _between(0, unit=" seconds"))
+    monitor_timeout_seconds: float = env("MONITOR_TIMEOUT_SECONDS", 10.0, positive("seconds"))
+    monitor_concurrency: int = env("MONITOR_CONCURRENCY", 2, between(1, 64))
+    monitor_resume_seconds: int = env("MONITOR_RESUME_SECONDS", 3600, between(0, unit=" seconds"))
     # Hardening: networks a user-supplied URL may reach after all (none by default:
     # loopback, private, link-local ... are closed; docs/security.md), and the browser
     # origins whose pages may call the API (none: CORS closed).
-    url_allow_networks: tuple[str, ...] = _env("URL_ALLOW_NETWORKS", (), _networks)
-    cors_allow_origins: tuple[str, ...] = _env("CORS_ALLOW_ORIGINS", (), _origins)
+    url_allow_networks: tuple[str, ...] = env("URL_ALLOW_NETWORKS", (), networks)
+    cors_allow_origins: tuple[str, ...] = env("CORS_ALLOW_ORIGINS", (), origins)
     # Archives and model files: how far one zip may expand (zip bombs are refused, 400),
     # and which pickle imports the ingest refuses (docs/security.md, "Archives and files").
-    archive_max_expanded_bytes: int = _env(
-        "ARCHIVE_MAX_EXPANDED_BYTES", 20 << 30, _between(1, unit=" bytes")
+    archive_max_expanded_bytes: int = env(
+        "ARCHIVE_MAX_EXPANDED_BYTES", 20 << 30, between(1, unit=" bytes")
     )
-    archive_max_ratio: float = _env("ARCHIVE_MAX_RATIO", 100.0, _between(1, unit=" times"))
-    archive_max_entries: int = _env("ARCHIVE_MAX_ENTRIES", 100_000, _between(1))
-    pickle_scan_timeout_seconds: float = _env(
-        "PICKLE_SCAN_TIMEOUT_SECONDS", 60.0, _positive("seconds")
+    archive_max_ratio: float = env("ARCHIVE_MAX_RATIO", 100.0, between(1, unit=" times"))
+    archive_max_entries: int = env("ARCHIVE_MAX_ENTRIES", 100_000, between(1))
+    pickle_scan_timeout_seconds: float = env(
+        "PICKLE_SCAN_TIMEOUT_SECONDS", 60.0, positive("seconds")
     )
-    pickle_scan_memory_mb: int = _env("PICKLE_SCAN_MEMORY_MB", 1024, _between(256, unit=" MB"))
+    pickle_scan_memory_mb: int = env("PICKLE_SCAN_MEMORY_MB", 1024, between(256, unit=" MB"))
     # Production safety and operations: explicit AWS credentials (elsewhere than on AWS,
     # where the instance role is used), and whether production may keep the published
     # admin password (a course grader signs in with it). Secrets may come from files,
     # see registry.secret_files.
-    aws_access_key_id: str | None = _env("AWS_ACCESS_KEY_ID", None)
-    aws_secret_access_key: str | None = _env("AWS_SECRET_ACCESS_KEY", None)
-    aws_session_token: str | None = _env("AWS_SESSION_TOKEN", None)
-    allow_default_admin_password: bool = _env("ALLOW_DEFAULT_ADMIN_PASSWORD", False)
+    aws_access_key_id: str | None = env("AWS_ACCESS_KEY_ID", None)
+    aws_secret_access_key: str | None = env("AWS_SECRET_ACCESS_KEY", None)
+    aws_session_token: str | None = env("AWS_SESSION_TOKEN", None)
+    allow_default_admin_password: bool = env("ALLOW_DEFAULT_ADMIN_PASSWORD", False)
     # Flask reads FLASK_DEBUG itself when the app is made; production must not run so.
-    flask_debug: bool = _env("FLASK_DEBUG", False)
+    flask_debug: bool = env("FLASK_DEBUG", False)
 
     @property
     def aws_credentials(self) -> dict[str, str]:
@@ -282,40 +197,38 @@ class Settings:
 
     # Bounded work (docs/security.md, "Bounded work"): what one request, caller or
     # address may make the registry do, so no client can stall it or starve others.
-    max_json_bytes: int = _env("MAX_JSON_BYTES", 1 << 20, _between(64, unit=" bytes"))
-    max_json_depth: int = _env("MAX_JSON_DEPTH", 32, _between(2, 1000))
-    upstream_deadline_seconds: float = _env(
-        "UPSTREAM_DEADLINE_SECONDS", 600.0, _positive("seconds")
-    )
+    max_json_bytes: int = env("MAX_JSON_BYTES", 1 << 20, between(64, unit=" bytes"))
+    max_json_depth: int = env("MAX_JSON_DEPTH", 32, between(2, 1000))
+    upstream_deadline_seconds: float = env("UPSTREAM_DEADLINE_SECONDS", 600.0, positive("seconds"))
     # Unset: a minute less than REQUEST_TIMEOUT_SECONDS (840 s with its default).
-    ingest_deadline: float | None = _env(
-        "INGEST_DEADLINE_SECONDS", None, lambda v: None if v is None else _positive("seconds")(v)
+    ingest_deadline: float | None = env(
+        "INGEST_DEADLINE_SECONDS", None, lambda v: None if v is None else positive("seconds")(v)
     )
-    ingest_max_concurrent: int = _env("INGEST_MAX_CONCURRENT", 8, _between(1, 10_000))
-    ingest_max_per_user: int = _env("INGEST_MAX_PER_USER", 4, _between(1, 10_000))
-    regex_max_scan_bytes: int = _env(
-        "REGEX_MAX_SCAN_BYTES", 64 << 10, _between(1024, 1 << 20, " bytes")
+    ingest_max_concurrent: int = env("INGEST_MAX_CONCURRENT", 8, between(1, 10_000))
+    ingest_max_per_user: int = env("INGEST_MAX_PER_USER", 4, between(1, 10_000))
+    regex_max_scan_bytes: int = env(
+        "REGEX_MAX_SCAN_BYTES", 64 << 10, between(1024, 1 << 20, " bytes")
     )
-    login_failures_per_user: int = _env("LOGIN_FAILURES_PER_USER", 10, _between(1))
-    login_failures_per_address: int = _env("LOGIN_FAILURES_PER_ADDRESS", 50, _between(1))
-    login_failure_window_seconds: int = _env(
-        "LOGIN_FAILURE_WINDOW_SECONDS", 900, _between(60, 86_400, " seconds")
+    login_failures_per_user: int = env("LOGIN_FAILURES_PER_USER", 10, between(1))
+    login_failures_per_address: int = env("LOGIN_FAILURES_PER_ADDRESS", 50, between(1))
+    login_failure_window_seconds: int = env(
+        "LOGIN_FAILURE_WINDOW_SECONDS", 900, between(60, 86_400, " seconds")
     )
-    bcrypt_max_concurrent: int = _env("BCRYPT_MAX_CONCURRENT", 2, _between(1, 64))
-    rate_limits_enabled: bool = _env("RATE_LIMITS_ENABLED", True)
-    rate_limit_ingest_per_minute: int = _env("RATE_LIMIT_INGEST_PER_MINUTE", 30, _between(1))
-    rate_limit_search_per_minute: int = _env("RATE_LIMIT_SEARCH_PER_MINUTE", 300, _between(1))
-    rate_limit_rating_per_minute: int = _env("RATE_LIMIT_RATING_PER_MINUTE", 300, _between(1))
-    rate_limit_address_factor: int = _env("RATE_LIMIT_ADDRESS_FACTOR", 4, _between(1, 1000))
+    bcrypt_max_concurrent: int = env("BCRYPT_MAX_CONCURRENT", 2, between(1, 64))
+    rate_limits_enabled: bool = env("RATE_LIMITS_ENABLED", True)
+    rate_limit_ingest_per_minute: int = env("RATE_LIMIT_INGEST_PER_MINUTE", 30, between(1))
+    rate_limit_search_per_minute: int = env("RATE_LIMIT_SEARCH_PER_MINUTE", 300, between(1))
+    rate_limit_rating_per_minute: int = env("RATE_LIMIT_RATING_PER_MINUTE", 300, between(1))
+    rate_limit_address_factor: int = env("RATE_LIMIT_ADDRESS_FACTOR", 4, between(1, 1000))
     # The web interface: how much of a README the artifact page renders (the rest is
     # in the download), so a huge README costs bounded time and memory.
-    web_readme_max_bytes: int = _env(
-        "WEB_README_MAX_BYTES", 256 << 10, _between(1024, 16 << 20, unit=" bytes")
+    web_readme_max_bytes: int = env(
+        "WEB_README_MAX_BYTES", 256 << 10, between(1024, 16 << 20, unit=" bytes")
     )
     # Downloads from S3: proxied through the registry, or (redirect) a 302 to a presigned
     # URL of the bundle, valid S3_PRESIGN_SECONDS, after the same checks and audit.
-    s3_download: str = _env("S3_DOWNLOAD", "proxy", _one_of("proxy", "redirect"))
-    s3_presign_seconds: int = _env("S3_PRESIGN_SECONDS", 300, _between(1, 3600, " seconds"))
+    s3_download: str = env("S3_DOWNLOAD", "proxy", one_of("proxy", "redirect"))
+    s3_presign_seconds: int = env("S3_PRESIGN_SECONDS", 300, between(1, 3600, " seconds"))
 
     @property
     def is_production(self) -> bool:
@@ -449,7 +362,7 @@ class Settings:
             variable = f.metadata.get("env")
             raw = e.get(variable, "").strip() if variable else ""
             if variable and raw:
-                values[f.name] = _parse(variable, str(f.type), raw)
+                values[f.name] = parse(variable, str(f.type), raw)
         if "aws_region" not in values and e.get("AWS_DEFAULT_REGION", "").strip():
             values["aws_region"] = e["AWS_DEFAULT_REGION"].strip()
         if "log_json" not in values:
@@ -474,33 +387,6 @@ def _admin_password_problems(name: str, password: str) -> list[str]:
         return []
     problem = password_problem(name, password)
     return [] if problem is None else [f"REGISTRY_ADMIN_PASSWORD is too weak: {problem}"]
-
-
-def _parse(variable: str, kind: str, raw: str) -> Any:
-    """Turn the text of `variable` into its field's type."""
-    kind = kind.removesuffix(" | None")  # a variable that is set has a value
-    if kind == "bool":
-        value = raw.lower()
-        if value in {"1", "true", "yes", "on"}:
-            return True
-        if value in {"0", "false", "no", "off"}:
-            return False
-        raise SettingsError(f"{variable} must be true or false, got {raw!r}")
-    if kind == "int":
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise SettingsError(f"{variable} must be a whole number, got {raw!r}") from exc
-    if kind == "float":
-        try:
-            return float(raw)
-        except ValueError as exc:
-            raise SettingsError(f"{variable} must be a number, got {raw!r}") from exc
-    if kind == "Path":
-        return Path(raw)
-    if kind == "tuple[str, ...]":
-        return tuple(item.strip() for item in raw.split(",") if item.strip())
-    return raw
 
 
 def _database_problems(url: str) -> list[str]:

@@ -6,8 +6,8 @@ import contextlib
 import os
 import platform
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 
@@ -36,14 +36,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def timed(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Best wall time of `repeat` runs (the least disturbed by the rest of the machine)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+class RssPeak(threading.Thread):
+    """The largest resident set of any one worker under `master` (gunicorn's master
+    process), sampled every 50 ms until `stop` is set."""
+
+    def __init__(self, master: int) -> None:
+        super().__init__(daemon=True)
+        self.master = master
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for pid in children(self.master):
+                self.peak = max(self.peak, rss_bytes(pid))
+            time.sleep(0.05)
 
 
 def percentile(samples: list[float], q: float) -> float:

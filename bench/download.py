@@ -25,7 +25,6 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,7 +35,7 @@ from tests.fakes import FakeUpstream, default_catalog
 from tests.fakes.catalog import FakeHfRepo, json_file, readme_file, safetensors_file
 from tests.functional.server_process import ServerProcess, free_port
 
-from bench.common import children, percentile, rss_bytes
+from bench.common import RssPeak, percentile
 
 BIG = "bench/tiny-llm"
 WORKERS = 2
@@ -157,22 +156,6 @@ http {{
     raise RuntimeError("nginx did not start")
 
 
-class _RssPeak(threading.Thread):
-    """The largest resident set of any one gunicorn worker while it runs."""
-
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.peak = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            for pid in children(self.master):
-                self.peak = max(self.peak, rss_bytes(pid))
-            time.sleep(0.05)
-
-
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def med(key: str) -> dict[str, float]:
         values = [r[key] for r in runs]
@@ -250,7 +233,7 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
                     assert srv.proc is not None
                     url = srv.base + path
                     _curl(url, tokens, work / "warm")  # warm: not timed
-                    sampler = _RssPeak(srv.proc.pid)
+                    sampler = RssPeak(srv.proc.pid)
                     sampler.start()
                     for _ in range(rounds):
                         results[name].append(_curl(url, tokens, work / "r"))

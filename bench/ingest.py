@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from tests.fakes import FakeUpstream, default_catalog
 from tests.fakes.catalog import FakeHfRepo, json_file, readme_file, safetensors_file
 from tests.functional.server_process import ServerProcess, free_port
 
-from bench.common import children, rss_bytes
+from bench.common import RssPeak
 
 FILES = ("README.md", "config.json", "model.safetensors")
 
@@ -38,20 +37,6 @@ def _repo(repo_id: str, weights_mib: int) -> FakeHfRepo:
             safetensors_file("model.safetensors", [("w", "F32", [side, side])], seed=repo_id),
         ],
     )
-
-
-class _Peak(threading.Thread):
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.peak = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            for pid in children(self.master):
-                self.peak = max(self.peak, rss_bytes(pid))
-            time.sleep(0.05)
 
 
 def _spread(values: list[float]) -> dict[str, float]:
@@ -84,7 +69,7 @@ def run(weights_mib: int = 256, rounds: int = 3, huge_mib: int | None = 1024) ->
         try:
             assert server.proc is not None
             token = server.token()
-            peak = _Peak(server.proc.pid)
+            peak = RssPeak(server.proc.pid)
             peak.start()
             for _ in range(rounds):
                 start = time.perf_counter()

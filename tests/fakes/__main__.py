@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\nWeb pages, refused with 400: " + ", ".join(upstream.files_url + p for p in pages))
         print("\nEvery model of the fake hub and its intended verdict: docs/rating.md.")
         print("Fault repos: huggingface.co/fault/server-error, fault/slow-download,")
+        print("fault/broken-download, fault/gzip-text,")
         print("fault/unsafe-dotdot, fault/unsafe-absolute, fault/unsafe-climb,")
         print("fault/pickle-os-system (424), fault/corrupt-safetensors (400), fault/torch-pickle;")
         print("github.com/fault/zip-slip-{dotdot,absolute,drive,backslash}, fault/zip-symlink,")

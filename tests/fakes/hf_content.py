@@ -11,6 +11,8 @@ from typing import Any
 
 from .pickles import lying_safetensors, malicious_pickle, torch_state_dict_zip
 from .records import (
+    FAULT_BROKEN_DOWNLOAD,
+    FAULT_GZIP_TEXT,
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
     FakeCommit,
@@ -555,6 +557,24 @@ def fault_repos() -> list[FakeHfRepo]:
                 ),
             ],
             fault=FAULT_SLOW_DOWNLOAD,
+        ),
+        # Transfers as the real Hub and real networks make them: a connection that drops
+        # half-way (the client resumes with a Range), text files sent gzip-encoded.
+        *(
+            FakeHfRepo(
+                repo_id=f"fault/{fault}",
+                files=[
+                    readme_file({"license": "mit"}, f"# {fault}\n\nA model for transfers.\n"),
+                    _small_config(),
+                    json_file("tokenizer.json", {"model": {"vocab": {"[CLS]": 0, "[SEP]": 1}}}),
+                    safetensors_file(
+                        "model.safetensors", [("weight", "F32", [256, 512])], f"fault/{fault}"
+                    ),
+                ],
+                card_data={"license": "mit"},
+                fault=fault,
+            )
+            for fault in (FAULT_BROKEN_DOWNLOAD, FAULT_GZIP_TEXT)
         ),
         # Model files no loader should be handed: a pickle whose load calls os.system
         # (never loaded by anything: its marker file must never appear), a safetensors

@@ -7,13 +7,18 @@ and ``securityStatus``), commits, tree, refs, paths-info, and ``HEAD``/``GET`` o
 Faults (``FakeHfRepo.fault``): ``server-error`` answers 500 to every request on the repo
 (``fail_first=n`` to the first n API requests only, a hiccup that passes);
 ``slow-download`` sends the first half of each LFS body, then stalls until ``release_slow`` is set
-(or ``slow_timeout`` passes).  Repos with ``gated`` answer 401/403 ``GatedRepo`` on downloads unless
-the bearer token is in ``gated_tokens``.
+(or ``slow_timeout`` passes); ``broken-download`` drops the connection half-way through the
+first full download of each LFS file (the client then resumes with a ``Range``);
+``gzip-text`` sends text files gzip-encoded, without a length, to clients that accept gzip.
+Repos with ``gated`` answer 401/403 ``GatedRepo`` on downloads unless the bearer token is in
+``gated_tokens``.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +28,8 @@ from werkzeug.wrappers import Request, Response
 
 from .catalog import Catalog
 from .records import (
+    FAULT_BROKEN_DOWNLOAD,
+    FAULT_GZIP_TEXT,
     FAULT_SERVER_ERROR,
     FAULT_SLOW_DOWNLOAD,
     FakeFile,
@@ -76,6 +83,7 @@ class HubApp(FakeApp):
         self.catalog = catalog
         self.release_slow = release_slow or threading.Event()
         self.slow_stalled = threading.Event()  # set once a slow body has reached its stall point
+        self.broken: set[tuple[str, str]] = set()  # files whose first download was cut
         self.slow_timeout = slow_timeout
         self.gated_tokens = gated_tokens if gated_tokens is not None else set()
         self.commits_page_size = commits_page_size
@@ -446,6 +454,14 @@ class HubApp(FakeApp):
         body = None
         if repo.fault == FAULT_SLOW_DOWNLOAD and file.lfs:
             body = functools.partial(self._slow_body, file)
+        whole = request.method == "GET" and "Range" not in request.headers
+        first = (repo.repo_id, path) not in self.broken
+        if repo.fault == FAULT_BROKEN_DOWNLOAD and file.lfs and whole and first:
+            self.broken.add((repo.repo_id, path))
+            body = functools.partial(_broken_body, file, request.environ["werkzeug.socket"])
+        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+        if repo.fault == FAULT_GZIP_TEXT and not file.lfs and accepts_gzip:
+            return _gzipped(request, file, headers)
         return file_response(request, file, headers, body)
 
     def _slow_body(self, file: FakeFile, start: int, end: int) -> Iterator[bytes]:
@@ -477,3 +493,19 @@ class HubApp(FakeApp):
             "GatedRepo",
             f"Access to model {repo.repo_id} is restricted and you are not in the authorized list.",
         )
+
+
+def _broken_body(file: FakeFile, sock: socket.socket, start: int, end: int) -> Iterator[bytes]:
+    """The first half of ``[start, end)``, then the connection cut under the client."""
+    yield from file.iter_bytes(start, start + (end - start) // 2)
+    sock.shutdown(socket.SHUT_RDWR)
+    raise ConnectionResetError("the fake hub cut the transfer")
+
+
+def _gzipped(request: Request, file: FakeFile, headers: dict[str, str]) -> Response:
+    body = gzip.compress(b"".join(file.iter_bytes(0, file.size)))
+    headers = {"Content-Type": file.content_type, "Content-Encoding": "gzip", **headers}
+    if request.method == "HEAD":
+        return Response(b"", headers=headers)
+    # Chunked, as the Hub sends compressed text: no Content-Length to go by.
+    return Response(iter([body]), headers=headers, direct_passthrough=True)

@@ -26,6 +26,10 @@ CHUNK_SIZE: Final = 1 << 20
 # Faults a record can carry; each app documents which ones it honours.
 FAULT_SERVER_ERROR: Final = "server-error"  # every request for the record answers 500
 FAULT_SLOW_DOWNLOAD: Final = "slow-download"  # LFS bodies stall half-way until released
+# The first full GET of each LFS file drops the connection half-way (the client resumes).
+FAULT_BROKEN_DOWNLOAD: Final = "broken-download"
+# Text (non-LFS) files are sent gzip-encoded to clients that accept it, as the Hub does.
+FAULT_GZIP_TEXT: Final = "gzip-text"
 FAULT_NOT_FOUND: Final = "not-found"  # the plain file server answers 404
 FAULT_WEB_PAGE: Final = "web-page"  # served as it is: an HTML page where a file should be
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from registry.db.models import ArtifactFileRow, ArtifactRow
 from registry.db.repositories import ArtifactRepository
+from registry.services.bundles import build_legacy_bundle
 from registry.services.container import Registry
 from registry.services.verify import BlobRepairer, BlobVerifier, upstream_refetch
 from registry.sources.base import Manifest
@@ -84,6 +85,36 @@ def test_verify_reports_a_damaged_and_a_missing_blob_and_repairs_them(
     downloaded = api.call("GET", f"/download/{data}")
     assert downloaded.headers["ETag"] == f'"{bundle}"'
     assert hashlib.sha256(downloaded.get_data()).hexdigest() == bundle
+
+
+def test_a_bundle_made_before_data_descriptors_is_rebuilt_as_it_was(
+    api: Api, registry: Registry, tmp_path: Path
+) -> None:
+    """Artifacts ingested before bundles carried data descriptors keep their older
+    bundle and its ETag; repairing it must give those bytes back, not today's layout."""
+    bert = api.ingest("model", BERT)["metadata"]["id"]
+    entries = []
+    for index, (path, digest) in enumerate(sorted(_files(registry, bert).items())):
+        local = tmp_path / f"file-{index}"
+        local.write_bytes(b"".join(registry.blobs.read(digest)))
+        entries.append((path, local, local.stat().st_size))
+    legacy, _size = build_legacy_bundle(entries, tmp_path / "legacy.zip")
+    assert legacy != _bundle(registry, bert)
+    registry.blobs.put_file(legacy, tmp_path / "legacy.zip")
+    with registry.db.transaction() as session:
+        row = session.scalar(select(ArtifactRow).where(ArtifactRow.id == bert))
+        assert row is not None
+        row.bundle_sha256 = legacy
+    registry.blobs.delete(legacy)
+
+    report, uses, verifier = _verify(registry)
+    assert [(p.digest, p.kind) for p in report.problems] == [(legacy, "missing")]
+    refetch = upstream_refetch(registry.ingest.sources, registry.settings.hf_endpoint)
+    BlobRepairer(verifier, refetch, tmp_path / "work").repair(report, uses)
+    assert report.unrepaired == [], [(p.digest, p.note) for p in report.problems]
+    downloaded = api.call("GET", f"/download/{bert}")
+    assert downloaded.headers["ETag"] == f'"{legacy}"'
+    assert hashlib.sha256(downloaded.get_data()).hexdigest() == legacy
 
 
 def test_repair_refuses_bytes_the_upstream_no_longer_serves(

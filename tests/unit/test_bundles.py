@@ -98,5 +98,7 @@ def test_streamed_zip_yields_before_reading_everything() -> None:
         return _open
 
     stream = stream_zip([("one", 10, opener("one")), ("two", 10, opener("two"))])
-    next(stream)
+    next(stream)  # the first entry's header
+    assert opened == []
+    assert next(stream) == b"x" * 10
     assert opened == ["one"]

@@ -37,7 +37,7 @@ from registry.services import workdirs
 from registry.services.access import can_see, private_groups, require_manager
 from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
-from registry.services.bundles import build_bundle
+from registry.services.bundle_writer import BundleWriter
 from registry.services.ids import new_artifact_id
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
@@ -363,19 +363,19 @@ class IngestService:
     ) -> _Prepared:
         with self.db.read() as session:
             epoch = ArtifactRepository(session).blob_epoch()
-        manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir)
-        self._in_time(f"fetching {ref.url}")
-        if not manifest.files:
-            raise BadRequest(f"{ref.url} has no files to ingest")
-        if self.file_check is not None:
-            manifest.upstream["file_scan"] = self.file_check.scan(manifest.files, workdir)
-        links = links_of(description_of(manifest), self.canonical)
-        rating = self.policy.check(artifact_type, name, manifest, links)
-        self._in_time(f"rating {ref.url}")
         bundle = workdir / "bundle.zip"
-        bundle_sha, bundle_size = build_bundle(
-            ((f.path, f.local, f.size) for f in manifest.files), bundle
-        )
+        # The bundle is written beside the download, from the bytes as they arrive.
+        with BundleWriter(bundle) as writer:
+            manifest = self.sources[ref.kind].fetch(ref, artifact_type, workdir, writer)
+            self._in_time(f"fetching {ref.url}")
+            if not manifest.files:
+                raise BadRequest(f"{ref.url} has no files to ingest")
+            if self.file_check is not None:
+                manifest.upstream["file_scan"] = self.file_check.scan(manifest.files, workdir)
+            links = links_of(description_of(manifest), self.canonical)
+            rating = self.policy.check(artifact_type, name, manifest, links)
+            self._in_time(f"rating {ref.url}")
+            bundle_sha, bundle_size = writer.finish((f.path, f.local) for f in manifest.files)
         uploads = {f.sha256: f.local for f in manifest.files}
         uploads[bundle_sha] = bundle
         with ThreadPoolExecutor(self.upload_workers, thread_name_prefix="blob-upload") as pool:

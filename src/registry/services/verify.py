@@ -28,7 +28,7 @@ from registry.db.models import ArtifactFileRow, ArtifactRow
 from registry.db.session import Database
 from registry.domain.errors import BadRequest, RegistryError
 from registry.domain.models import ArtifactType
-from registry.services.bundles import build_bundle
+from registry.services.bundles import build_bundle, build_legacy_bundle
 from registry.sources.base import Manifest, Source, SourceKind
 from registry.sources.resolver import parse_source_url
 from registry.storage.blobs import BlobStore
@@ -200,8 +200,13 @@ class BlobRepairer:
                     return
                 staged.append((path, local, size))
             bundle = workdir / "bundle.zip"
-            digest, _size = build_bundle(staged, bundle)
-            if digest != problem.digest:
+            # Bundles ingested before zips carried data descriptors have the older
+            # layout: the one that gives the recorded digest back is the one to store.
+            for build in (build_bundle, build_legacy_bundle):
+                digest, _size = build(staged, bundle)
+                if digest == problem.digest:
+                    break
+            else:
                 problem.note = "rebuilding it from its files gives other bytes"
                 return
             self._store(digest, bundle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -61,9 +62,32 @@ class Manifest:
         return sum(f.size for f in self.files)
 
 
+class ByteSink(Protocol):
+    """Takes the files of a fetch as their bytes arrive, so work on them (the bundle)
+    runs beside the transfer instead of reading the files again after it
+    (registry.services.bundle_writer). A source that can say nothing of its files
+    until they are whole simply never calls it."""
+
+    def plan(self, entries: Iterable[tuple[str, int | None]]) -> None:
+        """The files to come: (path, expected size or None), before any bytes."""
+
+    def feed(self, name: str, data: bytes) -> None:
+        """The next bytes of `name`, as they arrive."""
+
+    def complete(self, name: str, local: Path, *, live: bool) -> None:
+        """`name` is whole at `local`; `live`: the bytes fed for it are exactly its bytes."""
+
+
 class Source(Protocol):
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
-        """Download what `ref` names into `workdir` and describe it."""
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
+        """Download what `ref` names into `workdir` and describe it; `sink` (when the
+        source can) gets the files' bytes as they arrive."""
         ...
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from registry.domain.models import ArtifactType
 from registry.sources.archive import ArchiveLimits, extract_zip
-from registry.sources.base import Manifest, SourceRef, read_card
+from registry.sources.base import ByteSink, Manifest, SourceRef, read_card
 from registry.sources.github_client import GitHubClient
 from registry.sources.resolver import github_key
 
@@ -40,7 +40,13 @@ class GitHubSource:
             return ref
         return replace(ref, key=github_key(ref.repo_id, None, ref.subpath))
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
         assert ref.repo_id is not None
         repo = self.client.repo(ref.repo_id)
         revision = ref.revision or repo.default_branch

@@ -190,4 +190,5 @@ class GitHubClient:
             f"repos/{quote(full_name)}/zipball/{quote(ref, safe='')}", what, stream=True
         )
         with resp:
-            return stream_to_file(resp, dest, max_bytes, what)
+            _digest, size = stream_to_file(resp, dest, max_bytes, what)
+        return size

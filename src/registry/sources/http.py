@@ -1,11 +1,14 @@
 """One way to build HTTP sessions for upstream APIs: pooled, retried, identified, and
 observed: every call's host and status (or `error` when nothing answered) goes to the
 process's upstream observer (`observe_upstream`), huggingface_hub's calls included.
+huggingface_hub's response bodies also pass the tap of the download they belong to
+(registry.sources.tap), which hashes them on their way to disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +23,7 @@ from urllib3.util.retry import Retry
 
 from registry.domain.errors import RETRY_HINT, PayloadTooLarge, UpstreamUnavailable
 from registry.sources import deadline
+from registry.sources.tap import tapped
 from registry.storage.blobs import CHUNK_SIZE
 
 USER_AGENT = "trustworthy-model-registry/0.1 (+https://github.com/)"
@@ -89,6 +93,7 @@ def _observed_hub_client() -> Any:
                 _notify(str(request.url), "error")
                 raise
             _notify(str(request.url), response.status_code)
+            response.stream = tapped(request, response)
             limit = deadline.current()
             if limit is not None:
                 network = response.extensions.get("network_stream")
@@ -174,15 +179,19 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
     return session
 
 
-def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what: str) -> int:
+def stream_to_file(
+    response: requests.Response, dest: Path, max_bytes: int, what: str
+) -> tuple[str, int]:
     """Write a streamed response body to `dest`, refusing more than `max_bytes`, and cut
-    at the deadline of the work it is part of (registry.sources.deadline)."""
+    at the deadline of the work it is part of (registry.sources.deadline). Returns the
+    body's (sha256, size), hashed on its way to disk: the file need not be read again."""
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"{what} is {declared} bytes, over MAX_ARTIFACT_BYTES ({max_bytes})")
     outer = deadline.current()
     limit = outer.for_fetch() if outer is not None else None
     size = 0
+    digest = hashlib.sha256()
     with deadline.cut_at(limit, response) as cut:
         try:
             with dest.open("wb") as out:
@@ -193,6 +202,7 @@ def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what
                             f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)"
                         )
                     out.write(chunk)
+                    digest.update(chunk)
                     if limit is not None:
                         limit.check(f"downloading {what}")
         except requests.RequestException as exc:
@@ -205,4 +215,4 @@ def stream_to_file(response: requests.Response, dest: Path, max_bytes: int, what
             ) from exc
         if cut.is_set() and limit is not None:
             raise limit.passed(f"downloading {what}")
-    return size
+    return digest.hexdigest(), size

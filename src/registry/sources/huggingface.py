@@ -19,6 +19,7 @@ from huggingface_hub import HfApi, hf_hub_download
 from registry.domain.errors import PayloadTooLarge, UpstreamError, UpstreamNotFound
 from registry.domain.models import ArtifactType
 from registry.sources.base import (
+    ByteSink,
     Description,
     Manifest,
     SourceKind,
@@ -32,6 +33,7 @@ from registry.sources.files import classify, redundant_weight_files
 from registry.sources.http import bound_hub_transfers
 from registry.sources.hub_client import split_front_matter, wrap_hub_call
 from registry.sources.safety import is_under, safe_relpath
+from registry.sources.tap import tapping
 from registry.storage.blobs import sha256_file
 
 
@@ -97,23 +99,37 @@ class HuggingFaceSource:
         return chosen
 
     def _download(
-        self, ref: SourceRef, repo_type: str, sha: str, f: RemoteFile, dest: Path
+        self,
+        ref: SourceRef,
+        repo_type: str,
+        sha: str,
+        f: RemoteFile,
+        dest: Path,
+        *,
+        sink: ByteSink | None,
     ) -> StagedFile:
-        local = wrap_hub_call(
-            f"file {f.path} of {ref.repo_id}",
-            lambda: hf_hub_download(
-                ref.repo_id or "",
-                f.path,
-                repo_type=repo_type,
-                revision=sha,
-                local_dir=dest,
-                endpoint=self.endpoint,
-                token=self.token or False,
-                etag_timeout=self.timeout,
-            ),
-        )
+        # The file is hashed (and handed to `sink`) as it arrives: read again only when
+        # the tap cannot vouch for what reached the disk (registry.sources.tap).
+        feed = (lambda data: sink.feed(f.path, data)) if sink is not None else None
+        with tapping(feed) as tap:
+            local = wrap_hub_call(
+                f"file {f.path} of {ref.repo_id}",
+                lambda: hf_hub_download(
+                    ref.repo_id or "",
+                    f.path,
+                    repo_type=repo_type,
+                    revision=sha,
+                    local_dir=dest,
+                    endpoint=self.endpoint,
+                    token=self.token or False,
+                    etag_timeout=self.timeout,
+                ),
+            )
         path = Path(str(local))
-        digest, size = sha256_file(path)
+        heard = tap.verdict(path)
+        if sink is not None:
+            sink.complete(f.path, path, live=heard is not None)
+        digest, size = heard if heard is not None else sha256_file(path)
         if f.lfs_sha256 and digest != f.lfs_sha256:
             raise UpstreamError(
                 f"{f.path} of {ref.repo_id} arrived with sha256 {digest}, "
@@ -170,6 +186,7 @@ class HuggingFaceSource:
         artifact_type: ArtifactType,
         workdir: Path,
         wanted: Callable[[RemoteFile], bool],
+        sink: ByteSink | None = None,
     ) -> tuple[Manifest, list[RemoteFile]]:
         """The one pipeline: the hub's metadata, the files kept, the `wanted` ones of
         them downloaded (pinned to one commit); returns the manifest of what was
@@ -181,10 +198,13 @@ class HuggingFaceSource:
         repo_type = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
         dest = workdir / "files"
         dest.mkdir(parents=True, exist_ok=True)
+        fetched = [f for f in chosen if wanted(f)]
+        if sink is not None:
+            sink.plan((f.path, f.size) for f in fetched)
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="hf-download") as pool:
             # Each download runs under the ingest's deadline (registry.sources.deadline).
-            download = in_context(lambda f: self._download(ref, repo_type, sha, f, dest))
-            staged = list(pool.map(download, [f for f in chosen if wanted(f)]))
+            download = in_context(lambda f: self._download(ref, repo_type, sha, f, dest, sink=sink))
+            staged = list(pool.map(download, fetched))
         readme_file = next((s for s in staged if s.path.lower() == "readme.md"), None)
         readme = read_card(readme_file.local) if readme_file else ""
         front, _body = split_front_matter(readme)
@@ -201,8 +221,14 @@ class HuggingFaceSource:
         )
         return manifest, chosen
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
-        manifest, _chosen = self._fetch(ref, artifact_type, workdir, lambda f: True)
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
+        manifest, _chosen = self._fetch(ref, artifact_type, workdir, lambda f: True, sink)
         return manifest
 
     def describe(self, ref: SourceRef, workdir: Path) -> Description:

@@ -18,7 +18,7 @@ import requests
 from registry.domain.errors import UpstreamError, UpstreamNotFound
 from registry.domain.models import ArtifactType
 from registry.sources.archive import ArchiveLimits, extract_zip
-from registry.sources.base import Manifest, SourceRef
+from registry.sources.base import ByteSink, Manifest, SourceRef
 from registry.sources.http import make_session, stream_to_file
 
 _MAX_FILE_PAGES = 50
@@ -107,7 +107,13 @@ class KaggleSource:
                 break
         return files
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
         assert ref.repo_id is not None
         slug = "/".join(quote(part, safe="") for part in ref.repo_id.split("/"))
         what = f"dataset {ref.repo_id}"

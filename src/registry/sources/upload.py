@@ -12,7 +12,7 @@ from pathlib import Path
 from registry.domain.errors import BadRequest
 from registry.domain.models import ArtifactType
 from registry.sources.archive import ArchiveLimits, extract_zip
-from registry.sources.base import Manifest, SourceRef
+from registry.sources.base import ByteSink, Manifest, SourceRef
 from registry.sources.github import find_readme
 from registry.sources.hub_client import split_front_matter
 from registry.sources.resolver import UPLOAD_PREFIX
@@ -30,7 +30,13 @@ class UploadSource:
         self.max_bytes = max_bytes
         self.archive_limits = archive_limits
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
         digest = ref.url[len(UPLOAD_PREFIX) :]
         archive = staged_path(self.staging, digest)
         if not archive.is_file():

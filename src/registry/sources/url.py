@@ -23,13 +23,12 @@ from registry.domain.errors import (
 )
 from registry.domain.models import ArtifactType
 from registry.sources.archive import ArchiveLimits, extract_zip
-from registry.sources.base import Manifest, SourceRef, StagedFile
+from registry.sources.base import ByteSink, Manifest, SourceRef, StagedFile
 from registry.sources.egress import UNREACHABLE, EgressPolicy, egress_session
 from registry.sources.files import classify
 from registry.sources.github import find_readme
 from registry.sources.http import stream_to_file
 from registry.sources.safety import safe_relpath
-from registry.storage.blobs import sha256_file
 
 _MAX_REDIRECTS = 5
 _FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
@@ -107,7 +106,13 @@ class UrlSource:
         name = name.replace("\\", "/").rsplit("/", 1)[-1]
         return safe_relpath(name) if name and name not in {".", ".."} else "download"
 
-    def fetch(self, ref: SourceRef, artifact_type: ArtifactType, workdir: Path) -> Manifest:
+    def fetch(
+        self,
+        ref: SourceRef,
+        artifact_type: ArtifactType,
+        workdir: Path,
+        sink: ByteSink | None = None,
+    ) -> Manifest:
         resp = self._open(ref.url)
         with resp:
             name = self._filename(resp, resp.url or ref.url)
@@ -115,7 +120,7 @@ class UrlSource:
             if content_type.split(";")[0].strip().lower() in _WEB_PAGE_TYPES:
                 raise _web_page(ref.url, content_type)
             download = workdir / "download"
-            stream_to_file(resp, download, self.max_bytes, ref.url)
+            digest, size = stream_to_file(resp, download, self.max_bytes, ref.url)
         if _starts_like_html(download):
             raise _web_page(ref.url, "HTML")
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}
@@ -130,7 +135,6 @@ class UrlSource:
             download.unlink(missing_ok=True)
             readme = find_readme({f.path: f.local for f in files}) or ""
             return Manifest(ref=ref, files=files, readme=readme, upstream=upstream)
-        digest, size = sha256_file(download)
         staged = StagedFile(
             path=name, local=download, sha256=digest, size=size, role=classify(name, artifact_type)
         )

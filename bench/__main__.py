@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import download, ingest, rating, search
+from bench import download, ingest, rating, s3_download, search
 from bench.common import machine
 
 RESULTS = Path(__file__).with_name("results")
@@ -54,6 +54,17 @@ def summary(r: dict[str, Any]) -> str:
         f"| `huggingface_hub` alone: {i['hub_client_s']['median']:.2f} s "
         f"| {i['ratio']['median']:.2f} |",
     ]
+    s3 = r.get("s3_download")
+    if s3:
+        moto = s3["summary"]["moto, presigned"]
+        for mode in s3_download.MODES:
+            ratio = statistics.median(x["throughput"] for x in s3["ratios"][mode])
+            rows.append(
+                f"| S3 storage, `S3_DOWNLOAD={mode}`: throughput "
+                f"| {s3['summary'][mode]['throughput_mb_s']['median']:.0f} MB/s "
+                f"| moto alone, presigned: {moto['throughput_mb_s']['median']:.0f} MB/s "
+                f"| {ratio:.2f} |"
+            )
     for backend in ("sqlite", "postgres"):
         b = s.get(backend) or {}
         if "regex_literal" not in b:
@@ -83,6 +94,7 @@ def main() -> None:
     conditions_before = machine()
     results: dict[str, Any] = {
         "download": download.run(small=50 if quick else 500, clients=100, rounds=3),
+        "s3_download": s3_download.run(clients=20 if quick else 100, rounds=2 if quick else 3),
         "ingest": ingest.run(
             weights_mib=32 if quick else 256, rounds=3, huge_mib=None if quick else 1024
         ),
@@ -109,6 +121,10 @@ def render(results: dict[str, Any]) -> str:
         "## The download workload (gunicorn against nginx, same file, same client)",
         "",
         download.report(results["download"]),
+        "",
+        "## Downloads from S3 storage (moto's server): proxy against redirect",
+        "",
+        s3_download.report(results["s3_download"]),
         "",
         "## Ingest and memory",
         "",

@@ -84,14 +84,19 @@ def catalog(small: int) -> Any:
     return cat
 
 
-def _curl(url: str, tokens: list[str | None], out: Path) -> dict[str, Any]:
-    """All transfers at once; per transfer: status, bytes, seconds to the last byte."""
+def curl_all(
+    url: str, tokens: list[str | None], out: Path, *, follow: bool = False
+) -> dict[str, Any]:
+    """All transfers at once; per transfer: status, bytes, seconds to the last byte
+    (`follow`: through a redirect, as a client of `S3_DOWNLOAD=redirect` does)."""
     config = out.with_suffix(".curl")
     lines = []
     for token in tokens:
         lines += [f'url = "{url}"', 'output = "/dev/null"']
         if token:
             lines.append(f'header = "X-Authorization: {token}"')
+        if follow:
+            lines.append("location")
         lines += ['write-out = "%{http_code} %{size_download} %{time_total}\\n"', "next"]
     config.write_text("\n".join(lines[:-1]) + "\n")
     start = time.perf_counter()
@@ -156,7 +161,7 @@ http {{
     raise RuntimeError("nginx did not start")
 
 
-def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def med(key: str) -> dict[str, float]:
         values = [r[key] for r in runs]
         return {"median": statistics.median(values), "min": min(values), "max": max(values)}
@@ -226,19 +231,20 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
                 servers[name] = ServerProcess(env, work / f"{len(servers)}.log")
                 results[name] = []
             nginx_url = f"http://127.0.0.1:{nginx_port}/bundle.zip"
-            _curl(nginx_url, [None] * clients, work / "warm")  # warm: not timed
+            curl_all(nginx_url, [None] * clients, work / "warm")  # warm: not timed
             for name, srv in servers.items():
                 srv.start()
                 try:
                     assert srv.proc is not None
                     url = srv.base + path
-                    _curl(url, tokens, work / "warm")  # warm: not timed
+                    curl_all(url, tokens, work / "warm")  # warm: not timed
                     sampler = RssPeak(srv.proc.pid)
                     sampler.start()
                     for _ in range(rounds):
-                        results[name].append(_curl(url, tokens, work / "r"))
+                        results[name].append(curl_all(url, tokens, work / "r"))
                         if name == next(iter(CONFIGS)):  # nginx alternates with the default
-                            results["nginx"].append(_curl(nginx_url, [None] * clients, work / "n"))
+                            reference = curl_all(nginx_url, [None] * clients, work / "n")
+                            results["nginx"].append(reference)
                     sampler.stop.set()
                     sampler.join()
                     peaks[name] = sampler.peak
@@ -249,7 +255,7 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
             nginx.wait(timeout=30)
         bundle_bytes = blob.stat().st_size
         shutil.rmtree(work / "data", ignore_errors=True)
-    summary = {name: _summary(runs) for name, runs in results.items()}
+    summary = {name: summarize(runs) for name, runs in results.items()}
     default = summary[next(iter(CONFIGS))]
     ratios = [
         {

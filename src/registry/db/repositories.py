@@ -309,11 +309,11 @@ class UserRepository:
         ]
         if max_uses > 0:
             conditions.append(TokenRow.uses < max_uses)
-        result = self.s.execute(update(TokenRow).where(*conditions).values(uses=TokenRow.uses + 1))
-        if getattr(result, "rowcount", 0) != 1:
-            return None
-        token = self.s.get(TokenRow, token_id)
-        return None if token is None else self.s.get(UserRow, token.user_id)
+        # RETURNING: the count and the token's owner in one round trip (every
+        # authenticated request makes this call).
+        counted = update(TokenRow).where(*conditions).values(uses=TokenRow.uses + 1)
+        user_id = self.s.execute(counted.returning(TokenRow.user_id)).scalar_one_or_none()
+        return None if user_id is None else self.s.get(UserRow, user_id)
 
     def standing_token(self, token_id: str, now: datetime) -> UserRow | None:
         """The user of a token that is neither revoked nor expired (uses not counted)."""

@@ -256,3 +256,57 @@ def test_bytes_waiting_their_turn_stay_under_the_memory_bound(tmp_path: Path) ->
         writer.complete("a.bin", paths["a.bin"], live=True)
         writer.finish(paths.items())
     assert (tmp_path / "live.zip").read_bytes() == zipfile_reference(files)
+
+
+def test_a_transfer_ahead_of_its_turn_waits_for_it_when_waiting_is_safe(tmp_path: Path) -> None:
+    """Every entry before it is being fetched: the early transfer waits (its bytes are
+    not dropped), and goes on once the writer gets to it; memory stays bounded."""
+    files = {"a.txt": b"small", "b.bin": bytes(range(256)) * 64}
+    paths = _write(tmp_path, files)
+    fed = threading.Event()
+    with BundleWriter(tmp_path / "live.zip", memory=1024) as writer:
+        writer.plan((n, len(d)) for n, d in files.items())
+        writer.begin("a.txt")
+        writer.begin("b.bin")
+
+        def big_transfer() -> None:
+            data = files["b.bin"]
+            for i in range(0, len(data), 512):
+                writer.feed("b.bin", data[i : i + 512])
+                assert writer._buffered <= 2 * 1024
+            writer.complete("b.bin", paths["b.bin"], live=True)
+            fed.set()
+
+        thread = threading.Thread(target=big_transfer)
+        thread.start()
+        _until(lambda: writer._buffered > 0)
+        time.sleep(0.05)
+        assert not fed.is_set()  # b.bin waits: a.txt, before it, is not whole yet
+        writer.feed("a.txt", files["a.txt"])
+        writer.complete("a.txt", paths["a.txt"], live=True)
+        thread.join(timeout=10)
+        assert fed.is_set()
+        assert writer._slots["b.bin"].live  # waited, never dropped: its file is not read
+        writer.finish(paths.items())
+    assert (tmp_path / "live.zip").read_bytes() == zipfile_reference(files)
+
+
+def test_a_transfer_does_not_wait_for_an_entry_nobody_is_fetching(tmp_path: Path) -> None:
+    files = {"a.txt": b"small", "b.bin": b"B" * 4096}
+    paths = _write(tmp_path, files)
+    with BundleWriter(tmp_path / "live.zip", memory=1024) as writer:
+        writer.plan((n, len(d)) for n, d in files.items())
+        writer.begin("b.bin")  # a.txt has not started: b.bin must not wait for it
+
+        def transfer() -> None:
+            for i in range(0, 4096, 512):
+                writer.feed("b.bin", files["b.bin"][i : i + 512])
+
+        thread = threading.Thread(target=transfer)
+        thread.start()
+        thread.join(timeout=10)  # far below the writer's 30 s wait: it did not wait
+        assert not thread.is_alive()
+        assert not writer._slots["b.bin"].live  # dropped past the bound instead
+        writer.complete("b.bin", paths["b.bin"], live=True)
+        writer.finish(paths.items())
+    assert (tmp_path / "live.zip").read_bytes() == zipfile_reference(files)

@@ -4,10 +4,15 @@ A source hands each file's bytes to the writer as they come off the wire (`feed`
 and says when the file is whole on disk (`complete`). A thread writes the bundle in
 name order: the entry it is on is written from those bytes as they arrive, so the
 bundle is done, hashed, moments after the last download ends, and no downloaded file
-is read again. Whatever cannot be followed live is read from its file once it is
-whole: bytes of an entry that is not yet the bundle's turn wait in memory up to a
-bound (`memory`) and are dropped past it; a source that could not vouch for what it
-fed (a retried or re-encoded transfer) says so with `live=False`. An entry started
+is read again. Bytes of an entry that is not yet the bundle's turn wait in memory, up
+to a bound (`memory`). Past it, a transfer waits for the writer (at most
+`wait_seconds`) when every entry before it is already being fetched, so that waiting
+cannot hold up what it waits for; otherwise its bytes are dropped, and the entry is
+read from its file once whole. The entry being written holds at most `memory` bytes
+of its own (so at most twice `memory` wait in all): a transfer faster than the writer
+waits for it. A source that could not vouch
+for what it fed (a retried or re-encoded transfer) says so with `live=False`, and
+that entry, too, is read from its file. An entry started
 from live bytes that turn out unusable is rewound (the file is truncated, the hash
 restored from a copy) and written again from its file. The result is byte for byte
 what `build_bundle` makes of the same files, whatever arrived in which order.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -29,6 +35,7 @@ from registry.services.zipformat import ZipLayout, needs_zip64
 from registry.storage.blobs import CHUNK_SIZE
 
 DEFAULT_MEMORY = 32 << 20
+DEFAULT_WAIT_SECONDS = 30.0
 
 
 class _Aborted(Exception):
@@ -41,6 +48,7 @@ class _Slot:
     expected: int | None
     chunks: deque[bytes] = field(default_factory=deque)
     buffered: int = 0
+    begun: bool = False  # its transfer has started: it completes without help
     live: bool = True  # the bytes fed so far are the file's first bytes
     local: Path | None = None  # set once the file is whole on disk
 
@@ -50,11 +58,20 @@ class BundleWriter:
 
     Use it as a context manager: leaving it without `finish` stops its thread."""
 
-    def __init__(self, dest: Path, memory: int = DEFAULT_MEMORY) -> None:
+    def __init__(
+        self,
+        dest: Path,
+        memory: int = DEFAULT_MEMORY,
+        wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    ) -> None:
         self.dest = dest
         self.memory = memory
+        self.wait_seconds = wait_seconds
         self._cond = threading.Condition()
         self._slots: dict[str, _Slot] = {}
+        self._order: list[str] = []
+        self._position: dict[str, int] = {}
+        self._turn = 0  # the index in `_order` of the entry being written
         self._buffered = 0
         self._aborted = False
         self._thread: threading.Thread | None = None
@@ -74,22 +91,50 @@ class BundleWriter:
                 if name in self._slots:
                     raise ValueError(f"{name} is planned twice")
                 self._slots[name] = _Slot(name, expected)
+            self._order = sorted(self._slots)
+            self._position = {name: i for i, name in enumerate(self._order)}
             self._thread = threading.Thread(target=self._run, name="bundle-writer", daemon=True)
             self._thread.start()
 
-    def feed(self, name: str, data: bytes) -> None:
-        """The next bytes of `name`, straight from the transfer. Never blocks."""
+    def begin(self, name: str) -> None:
+        """The transfer of `name` starts: it will complete without anyone's help."""
         with self._cond:
             slot = self._slots.get(name)
-            if slot is None or not slot.live or slot.local is not None or self._aborted:
-                return
-            if self._buffered + len(data) > self.memory:
-                self._drop(slot)  # its file will be read instead, once whole
-            else:
-                slot.chunks.append(data)
-                slot.buffered += len(data)
-                self._buffered += len(data)
+            if slot is not None:
+                slot.begun = True
+
+    def feed(self, name: str, data: bytes) -> None:
+        """The next bytes of `name`, straight from the transfer; waits while the bytes
+        waiting in memory are at their bound, when waiting is safe (see above)."""
+        give_up = time.monotonic() + self.wait_seconds
+        with self._cond:
+            slot = self._slots.get(name)
+            while True:
+                if slot is None or not slot.live or slot.local is not None or self._aborted:
+                    return
+                position = self._position[name]
+                if position == self._turn:  # being written: only its own bytes count
+                    if slot.buffered + len(data) <= self.memory:
+                        break
+                elif self._buffered + len(data) <= self.memory:
+                    break
+                elif not self._ahead_underway(position):
+                    self._drop(slot)  # waiting could hold up the entries before it
+                    return
+                remaining = give_up - time.monotonic()
+                if remaining <= 0:
+                    self._drop(slot)
+                    return
+                self._cond.wait(remaining)
+            slot.chunks.append(data)
+            slot.buffered += len(data)
+            self._buffered += len(data)
             self._cond.notify_all()
+
+    def _ahead_underway(self, position: int) -> bool:
+        """Under the lock: every entry before `position` is whole or being fetched."""
+        before = (self._slots[n] for n in self._order[:position])
+        return all(s.begun or s.local is not None for s in before)
 
     def complete(self, name: str, local: Path, *, live: bool) -> None:
         """`name` is whole at `local`; `live`: the bytes fed for it are exactly its bytes."""
@@ -151,6 +196,7 @@ class BundleWriter:
         self._buffered -= slot.buffered
         slot.chunks.clear()
         slot.buffered = 0
+        self._cond.notify_all()
 
     def _wait(self, ready: Callable[[], bool]) -> None:
         """Under the lock: wait until `ready()` or the writer is stopped."""
@@ -161,7 +207,10 @@ class BundleWriter:
     def _run(self) -> None:
         try:
             with self.dest.open("wb") as out:
-                for name in sorted(self._slots):
+                for turn, name in enumerate(self._order):
+                    with self._cond:
+                        self._turn = turn
+                        self._cond.notify_all()  # a transfer waiting for its turn goes on
                     self._entry(self._slots[name], out)
                 self._emit(out, self._layout.finish())
             self._result = (self._hash.hexdigest(), self._layout.offset)
@@ -208,6 +257,8 @@ class BundleWriter:
                 slot.buffered -= len(chunk)
                 self._buffered -= len(chunk)
                 whole = slot.local if not slot.chunks else None  # no more bytes will come
+                if chunk:
+                    self._cond.notify_all()  # room for a waiting transfer
             crc = zlib.crc32(chunk, crc)
             size += len(chunk)
             self._emit(out, chunk)

@@ -71,8 +71,11 @@ class ByteSink(Protocol):
     def plan(self, entries: Iterable[tuple[str, int | None]]) -> None:
         """The files to come: (path, expected size or None), before any bytes."""
 
+    def begin(self, name: str) -> None:
+        """The transfer of `name` starts now (and will end without the sink's help)."""
+
     def feed(self, name: str, data: bytes) -> None:
-        """The next bytes of `name`, as they arrive."""
+        """The next bytes of `name`, as they arrive; may wait while the sink catches up."""
 
     def complete(self, name: str, local: Path, *, live: bool) -> None:
         """`name` is whole at `local`; `live`: the bytes fed for it are exactly its bytes."""

@@ -110,7 +110,10 @@ class HuggingFaceSource:
     ) -> StagedFile:
         # The file is hashed (and handed to `sink`) as it arrives: read again only when
         # the tap cannot vouch for what reached the disk (registry.sources.tap).
-        feed = (lambda data: sink.feed(f.path, data)) if sink is not None else None
+        feed = None
+        if sink is not None:
+            sink.begin(f.path)
+            feed = lambda data: sink.feed(f.path, data)  # noqa: E731
         with tapping(feed) as tap:
             local = wrap_hub_call(
                 f"file {f.path} of {ref.repo_id}",

@@ -50,10 +50,14 @@ def summary(r: dict[str, Any]) -> str:
         f"| {tput:.2f} |",
         f"| the same: p99 latency | {default['p99_s']['median']:.2f} s "
         f"| nginx: {nginx['p99_s']['median']:.2f} s | {p99:.2f} |",
-        f"| ingest of a {i['weights_mib']} MiB model | {i['ingest_s']['median']:.2f} s "
-        f"| `huggingface_hub` alone: {i['hub_client_s']['median']:.2f} s "
-        f"| {i['ratio']['median']:.2f} |",
     ]
+    for case, c in i["cases"].items():
+        rows.append(
+            f"| ingest of a {i['weights_mib']} MiB model over {case} "
+            f"| {c['ingest_s']['median']:.2f} s "
+            f"| `huggingface_hub` alone: {c['hub_client_s']['median']:.2f} s "
+            f"| {c['ratio']['median']:.2f} |"
+        )
     s3 = r.get("s3_download")
     if s3:
         moto = s3["summary"]["moto, presigned"]

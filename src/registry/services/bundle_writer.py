@@ -34,7 +34,7 @@ from typing import BinaryIO
 from registry.services.zipformat import ZipLayout, needs_zip64
 from registry.storage.blobs import CHUNK_SIZE
 
-DEFAULT_MEMORY = 32 << 20
+DEFAULT_MEMORY = 16 << 20
 DEFAULT_WAIT_SECONDS = 30.0
 
 

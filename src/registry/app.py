@@ -52,7 +52,8 @@ from registry.services.details import DetailsService
 from registry.services.download import DownloadService
 from registry.services.groups import GroupService
 from registry.services.hub_mirror import HubMirrorService
-from registry.services.ingest import IngestPolicy, IngestService
+from registry.services.ingest import IngestService
+from registry.services.ingest_gate import IngestPolicy
 from registry.services.license_check import LicenseCheckService
 from registry.services.lineage import LineageService
 from registry.services.monitors import MonitorRunner, MonitorService

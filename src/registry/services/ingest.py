@@ -1,7 +1,8 @@
 """Ingest and update: from a source URL to a stored, listed artifact.
 
 Order of writes (so a crash never leaves a visible half-artifact):
-1. download into a private work folder, hash, decide (policy), build the bundle;
+1. download into a private work folder, hashing each file and writing the bundle as
+   the bytes arrive (services/bundle_writer.py), then decide (services/ingest_gate.py);
 2. upload blobs (idempotent; a crash here leaves orphans that `registry gc` frees);
 3. under the blob lock, one transaction inserts or swaps the database rows.
 """
@@ -9,15 +10,14 @@ Order of writes (so a crash never leaves a visible half-artifact):
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +39,7 @@ from registry.services.audit import record_event
 from registry.services.blobs import BlobJanitor
 from registry.services.bundle_writer import BundleWriter
 from registry.services.ids import new_artifact_id
+from registry.services.ingest_gate import AdmitAll, FileCheck, IngestPolicy
 from registry.services.metadata import description_of, link_origin, links_of, origin_of
 from registry.services.telemetry import PipelineTelemetry, Unobserved
 from registry.sources import deadline
@@ -48,47 +49,11 @@ from registry.sources.base import (
     Source,
     SourceKind,
     SourceRef,
-    StagedFile,
 )
 from registry.sources.resolver import hf_key, parse_source_url
 from registry.storage.blobs import BlobStore
 
 MAX_README_CHARS = 1 << 20  # searchable README text kept in the database
-
-
-class IngestPolicy(Protocol):
-    """The one place that decides whether a fetched artifact may enter the registry.
-
-    Raise `PolicyRejected` (424) to refuse it; nothing of it is stored then. What it
-    returns (a rating) is stored with the artifact, in the same transaction.
-    """
-
-    def check(
-        self,
-        artifact_type: ArtifactType,
-        name: str,
-        manifest: Manifest,
-        links: list[DeclaredLink],
-    ) -> dict[str, Any] | None: ...
-
-
-class FileCheck(Protocol):
-    """Looks inside the staged files before anything is decided: raises for a file no
-    loader could trust, returns what to record with the artifact (`upstream["file_scan"]`),
-    which the policy then judges."""
-
-    def scan(self, files: Sequence[StagedFile], workdir: Path) -> dict[str, Any]: ...
-
-
-class AdmitAll:
-    def check(
-        self,
-        artifact_type: ArtifactType,
-        name: str,
-        manifest: Manifest,
-        links: list[DeclaredLink],
-    ) -> dict[str, Any] | None:
-        return None
 
 
 @dataclass
@@ -328,8 +293,8 @@ class IngestService:
         source = self.sources.get(ref.kind)
         return source.canonical(ref) if isinstance(source, CanonicalSource) else ref
 
-    def _workdir(self) -> _WorkDir:
-        return _WorkDir(workdirs.new_workdir(self.work_root))
+    def _workdir(self) -> workdirs.WorkDir:
+        return workdirs.WorkDir(workdirs.new_workdir(self.work_root))
 
     def _refuse_duplicate(
         self, artifact_type: ArtifactType, ref: SourceRef, exclude_id: str | None, user: User
@@ -456,17 +421,3 @@ def _exists(artifact_type: ArtifactType, url: str, existing_id: str, visible: bo
 def _jsonable(value: object) -> dict[str, object]:
     """Round-trip through JSON so dates and odd YAML types cannot break the insert."""
     return dict(json.loads(json.dumps(value, default=str)))
-
-
-class _WorkDir:
-    """A private folder for one ingest, removed whatever happens."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Path:
-        self.path.mkdir(parents=True)
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)

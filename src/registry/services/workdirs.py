@@ -68,3 +68,17 @@ def sweep(work_root: Path, older_than: timedelta, *, dry_run: bool = False) -> i
         except FileNotFoundError:
             continue
     return removed
+
+
+class WorkDir:
+    """A private folder for one ingest, removed whatever happens."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Path:
+        self.path.mkdir(parents=True)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)

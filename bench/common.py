@@ -69,6 +69,11 @@ def spread(samples: list[float]) -> float:
     return percentile(samples, 75) - percentile(samples, 25)
 
 
+def median_range(d: dict[str, float], fmt: str) -> str:
+    """A figure with its spread as the reports print it: "median (lowest-highest)"."""
+    return f"{d['median']:{fmt}} ({d['min']:{fmt}}-{d['max']:{fmt}})"
+
+
 def mib(n: float) -> str:
     return f"{n / (1 << 20):.1f} MiB"
 

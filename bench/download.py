@@ -35,7 +35,7 @@ from tests.fakes import FakeUpstream, default_catalog
 from tests.fakes.catalog import FakeHfRepo, json_file, readme_file, safetensors_file
 from tests.functional.server_process import ServerProcess, free_port
 
-from bench.common import RssPeak, percentile
+from bench.common import RssPeak, median_range, percentile
 
 BIG = "bench/tiny-llm"
 WORKERS = 2
@@ -276,10 +276,6 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
     }
 
 
-def _spread(d: dict[str, float], fmt: str) -> str:
-    return f"{d['median']:{fmt}} ({d['min']:{fmt}}-{d['max']:{fmt}})"
-
-
 def report(r: dict[str, Any]) -> str:
     lines = [
         f"{r['clients']} concurrent clients, each with its own token, download one "
@@ -294,8 +290,8 @@ def report(r: dict[str, Any]) -> str:
         peak = r["worker_rss_peak"].get(name)
         lines.append(
             f"| {'registry, ' + name if name != 'nginx' else 'nginx (sendfile)'} "
-            f"| {_spread(s['throughput_mb_s'], '.0f')} | {_spread(s['mean_s'], '.2f')} "
-            f"| {_spread(s['median_s'], '.2f')} | {_spread(s['p99_s'], '.2f')} "
+            f"| {median_range(s['throughput_mb_s'], '.0f')} | {median_range(s['mean_s'], '.2f')} "
+            f"| {median_range(s['median_s'], '.2f')} | {median_range(s['p99_s'], '.2f')} "
             f"| {'' if peak is None else f'{peak / (1 << 20):.0f} MiB'} |"
         )
     tput = [x["throughput"] for x in r["ratios"]]

@@ -27,6 +27,7 @@ import requests
 from tests.fakes import FakeUpstream
 from tests.functional.server_process import ServerProcess, free_port
 
+from bench.common import median_range
 from bench.download import BIG, WORKERS, catalog, curl_all, summarize
 
 MODES = ("proxy", "redirect")
@@ -140,10 +141,6 @@ def run(clients: int = 100, rounds: int = 3) -> dict[str, Any]:
     }
 
 
-def _spread(d: dict[str, float], fmt: str) -> str:
-    return f"{d['median']:{fmt}} ({d['min']:{fmt}}-{d['max']:{fmt}})"
-
-
 def report(r: dict[str, Any]) -> str:
     lines = [
         f"{r['clients']} concurrent clients, each with its own token, download one "
@@ -160,9 +157,9 @@ def report(r: dict[str, Any]) -> str:
     }
     for name, s in r["summary"].items():
         lines.append(
-            f"| {names[name]} | {_spread(s['throughput_mb_s'], '.0f')} "
-            f"| {_spread(s['mean_s'], '.2f')} | {_spread(s['median_s'], '.2f')} "
-            f"| {_spread(s['p99_s'], '.2f')} |"
+            f"| {names[name]} | {median_range(s['throughput_mb_s'], '.0f')} "
+            f"| {median_range(s['mean_s'], '.2f')} | {median_range(s['median_s'], '.2f')} "
+            f"| {median_range(s['p99_s'], '.2f')} |"
         )
     lines.append("")
     for mode, ratios in r["ratios"].items():

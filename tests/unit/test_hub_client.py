@@ -25,7 +25,7 @@ from registry.domain.errors import (
     UpstreamNotFound,
     UpstreamUnavailable,
 )
-from registry.sources.hub_client import split_front_matter, wrap_hub_call
+from registry.sources.hub_client import HubClient, split_front_matter, wrap_hub_call
 
 
 def _response(status: int) -> httpx2.Response:
@@ -112,3 +112,49 @@ def test_a_bug_is_not_blamed_on_the_hub(bug: Exception) -> None:
 )
 def test_front_matter_reads_as_a_mapping_or_as_none(text: str, meta: dict[str, object]) -> None:
     assert split_front_matter(text)[0] == meta
+
+
+class _Hub:
+    """HfApi's dataset_info, answering from a script: an id, or an exception to raise."""
+
+    def __init__(self, *answers: str | BaseException) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def dataset_info(self, ref: str, timeout: float) -> object:
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return type("Info", (), {"id": answer})()
+
+
+def _client(hub: _Hub) -> HubClient:
+    client = HubClient("http://hub.test", None, 5.0)
+    client.api = hub  # type: ignore[assignment]
+    return client
+
+
+def test_a_legacy_id_is_resolved_once_and_remembered() -> None:
+    hub = _Hub("wikimedia/wikipedia")
+    client = _client(hub)
+    assert client.canonical_id("dataset", "wikipedia") == "wikimedia/wikipedia"
+    assert client.canonical_id("dataset", "Wikipedia") == "wikimedia/wikipedia"
+    assert hub.calls == 1
+    assert client.canonical_id("dataset", "acme/corpus") == "acme/corpus"  # not asked
+    assert hub.calls == 1
+
+
+def test_an_id_the_hub_does_not_have_stays_as_given() -> None:
+    client = _client(_Hub(RepositoryNotFoundError("no repo", response=_response(404))))
+    assert client.canonical_id("dataset", "nonesuch") == "nonesuch"
+
+
+def test_a_hub_that_fails_is_not_taken_for_an_answer() -> None:
+    """A hiccup raises (a 502 that says a retry may succeed) and is not remembered:
+    taken as given, "wikipedia" would name nothing and the rating would lose it."""
+    hub = _Hub(HfHubHTTPError("busy", response=_response(503)), "wikimedia/wikipedia")
+    client = _client(hub)
+    with pytest.raises(UpstreamUnavailable):
+        client.canonical_id("dataset", "wikipedia")
+    assert client.canonical_id("dataset", "wikipedia") == "wikimedia/wikipedia"

@@ -141,7 +141,10 @@ class HubClient:
 
     def canonical_id(self, kind: str, ref: str) -> str:
         """The id the Hub files a repo under today: legacy ids without an organisation
-        ("bert-base-uncased") redirect to their new home. Unknown or unreachable: as given."""
+        ("bert-base-uncased") redirect to their new home. Unknown to the Hub: as given.
+        A Hub that fails raises (UpstreamError), and nothing is remembered: taken as
+        given, the id would name nothing, and a hiccup would silently change what a
+        rating reads (a dataset left out as "not found")."""
         if "/" in ref:
             return ref
         key = (kind, ref.lower())
@@ -150,9 +153,10 @@ class HubClient:
                 return self._canonical[key]
         try:
             info = self._repo_info(kind, ref)
-        except (UpstreamError, UpstreamNotFound):  # best effort: the id as given still means it
-            return ref
-        found = str(getattr(info, "id", None) or ref)
+        except UpstreamNotFound:
+            found = ref  # not on the Hub: the id as given is all there is
+        else:
+            found = str(getattr(info, "id", None) or ref)
         with self._lock:
             if len(self._canonical) > 4096:
                 self._canonical.clear()

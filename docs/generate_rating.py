@@ -139,7 +139,10 @@ GATE = f"""
   could not be computed. The message names the upstream and the metrics, and says when a
   retry may succeed (`error: upstream_unavailable`, after 5xx, 429, timeouts); details
   carry `upstream`, `failed_metrics` and `missing` (each metric and why). Nothing is
-  stored, and nothing is said about the model's trustworthiness.
+  stored, and nothing is said about the model's trustworthiness. The same holds when
+  the Hub fails while a legacy id the card names (`wikipedia`, `bert-base-uncased`) is
+  resolved to its home: taken as given, the id would name nothing, and the rating
+  would silently lose that link.
 - **500**: the registry itself could not compute a metric the policy reads (a metric
   crashed or timed out); see its logs.
 

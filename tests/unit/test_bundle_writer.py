@@ -310,3 +310,23 @@ def test_a_transfer_does_not_wait_for_an_entry_nobody_is_fetching(tmp_path: Path
         writer.complete("b.bin", paths["b.bin"], live=True)
         writer.finish(paths.items())
     assert (tmp_path / "live.zip").read_bytes() == zipfile_reference(files)
+
+
+def test_a_chunk_larger_than_the_bound_goes_alone(tmp_path: Path) -> None:
+    files = {"a.bin": bytes(range(256)) * 8}
+    paths = _write(tmp_path, files)
+    with BundleWriter(tmp_path / "live.zip", memory=100, wait_seconds=600) as writer:
+        writer.plan([("a.bin", len(files["a.bin"]))])
+        writer.begin("a.bin")
+        done = threading.Event()
+
+        def transfer() -> None:
+            writer.feed("a.bin", files["a.bin"])  # 2 kB against a 100-byte bound
+            writer.complete("a.bin", paths["a.bin"], live=True)
+            done.set()
+
+        threading.Thread(target=transfer).start()
+        assert done.wait(timeout=10)  # far below the 600 s it would otherwise wait
+        assert writer._slots["a.bin"].live
+        writer.finish(paths.items())
+    assert (tmp_path / "live.zip").read_bytes() == zipfile_reference(files)

@@ -113,10 +113,11 @@ class BundleWriter:
                 if slot is None or not slot.live or slot.local is not None or self._aborted:
                     return
                 position = self._position[name]
+                # A chunk is taken whole: one larger than the bound still goes alone.
                 if position == self._turn:  # being written: only its own bytes count
-                    if slot.buffered + len(data) <= self.memory:
+                    if not slot.chunks or slot.buffered + len(data) <= self.memory:
                         break
-                elif self._buffered + len(data) <= self.memory:
+                elif not self._buffered or self._buffered + len(data) <= self.memory:
                     break
                 elif not self._ahead_underway(position):
                     self._drop(slot)  # waiting could hold up the entries before it

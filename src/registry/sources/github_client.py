@@ -190,5 +190,4 @@ class GitHubClient:
             f"repos/{quote(full_name)}/zipball/{quote(ref, safe='')}", what, stream=True
         )
         with resp:
-            _digest, size = stream_to_file(resp, dest, max_bytes, what)
-        return size
+            return stream_to_file(resp, dest, max_bytes, what)

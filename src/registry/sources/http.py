@@ -8,7 +8,6 @@ huggingface_hub's response bodies also pass the tap of the download they belong 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -180,18 +179,23 @@ def make_session(retries: int, pool_size: int = 16) -> requests.Session:
 
 
 def stream_to_file(
-    response: requests.Response, dest: Path, max_bytes: int, what: str
-) -> tuple[str, int]:
+    response: requests.Response,
+    dest: Path,
+    max_bytes: int,
+    what: str,
+    *,
+    on_chunk: Callable[[bytes], None] | None = None,
+) -> int:
     """Write a streamed response body to `dest`, refusing more than `max_bytes`, and cut
-    at the deadline of the work it is part of (registry.sources.deadline). Returns the
-    body's (sha256, size), hashed on its way to disk: the file need not be read again."""
+    at the deadline of the work it is part of (registry.sources.deadline); returns its
+    size. `on_chunk` sees each piece on its way to disk (a hash that then need not read
+    the file again)."""
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"{what} is {declared} bytes, over MAX_ARTIFACT_BYTES ({max_bytes})")
     outer = deadline.current()
     limit = outer.for_fetch() if outer is not None else None
     size = 0
-    digest = hashlib.sha256()
     with deadline.cut_at(limit, response) as cut:
         try:
             with dest.open("wb") as out:
@@ -202,7 +206,8 @@ def stream_to_file(
                             f"{what} is over MAX_ARTIFACT_BYTES ({max_bytes} bytes)"
                         )
                     out.write(chunk)
-                    digest.update(chunk)
+                    if on_chunk is not None:
+                        on_chunk(chunk)
                     if limit is not None:
                         limit.check(f"downloading {what}")
         except requests.RequestException as exc:
@@ -215,4 +220,4 @@ def stream_to_file(
             ) from exc
         if cut.is_set() and limit is not None:
             raise limit.passed(f"downloading {what}")
-    return digest.hexdigest(), size
+    return size

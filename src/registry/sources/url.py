@@ -7,6 +7,7 @@ may reach, and connected to the very address that was checked.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from pathlib import Path
@@ -120,7 +121,9 @@ class UrlSource:
             if content_type.split(";")[0].strip().lower() in _WEB_PAGE_TYPES:
                 raise _web_page(ref.url, content_type)
             download = workdir / "download"
-            digest, size = stream_to_file(resp, download, self.max_bytes, ref.url)
+            hashed = hashlib.sha256()  # on the way to disk: the file is not read again
+            size = stream_to_file(resp, download, self.max_bytes, ref.url, on_chunk=hashed.update)
+            digest = hashed.hexdigest()
         if _starts_like_html(download):
             raise _web_page(ref.url, "HTML")
         upstream = {"kind": "url", "url": ref.url, "content_type": content_type, "filename": name}

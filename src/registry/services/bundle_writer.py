@@ -270,11 +270,7 @@ class BundleWriter:
                 return True
 
     def _from_file(self, name: str, local: Path, out: BinaryIO) -> None:
-        self._emit(out, self._layout.begin(name, local.stat().st_size))
-        crc = size = 0
         with local.open("rb") as src:
-            while chunk := src.read(CHUNK_SIZE):
-                crc = zlib.crc32(chunk, crc)
-                size += len(chunk)
-                self._emit(out, chunk)
-        self._emit(out, self._layout.end_entry(crc, size))
+            chunks = iter(lambda: src.read(CHUNK_SIZE), b"")
+            for piece in self._layout.entry(name, local.stat().st_size, chunks):
+                self._emit(out, piece)

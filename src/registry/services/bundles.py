@@ -8,7 +8,6 @@ bundle's sha256 (its ETag) changes only when its contents do.
 from __future__ import annotations
 
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -52,11 +51,5 @@ def stream_zip(
     """
     layout = ZipLayout()
     for arcname, size, opener in sorted(entries, key=lambda e: e[0]):
-        yield layout.begin(arcname, size)
-        crc = written = 0
-        for chunk in opener():
-            crc = zlib.crc32(chunk, crc)
-            written += len(chunk)
-            yield chunk
-        yield layout.end_entry(crc, written)
+        yield from layout.entry(arcname, size, opener())
     yield layout.finish()

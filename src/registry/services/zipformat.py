@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the earliest time a zip can hold
@@ -107,6 +109,16 @@ class ZipLayout:
         self._open = None
         self.offset += size + len(descriptor)
         return descriptor
+
+    def entry(self, arcname: str, size: int, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """One whole entry of `size` bytes from `chunks`: header, data, descriptor."""
+        yield self.begin(arcname, size)
+        crc = written = 0
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+            written += len(chunk)
+            yield chunk
+        yield self.end_entry(crc, written)
 
     def drop_open(self) -> None:
         """Forget the open entry, as if `begin` had not been called: its writer is

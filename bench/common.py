@@ -6,9 +6,11 @@ import contextlib
 import os
 import platform
 import sqlite3
+import statistics
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 def rss_bytes(pid: int) -> int:
@@ -72,6 +74,24 @@ def spread(samples: list[float]) -> float:
 def median_range(d: dict[str, float], fmt: str) -> str:
     """A figure with its spread as the reports print it: "median (lowest-highest)"."""
     return f"{d['median']:{fmt}} ({d['min']:{fmt}}-{d['max']:{fmt}})"
+
+
+def ratio_rounds(
+    ours: list[dict[str, Any]], reference: list[dict[str, Any]]
+) -> list[dict[str, float]]:
+    """Round by round, a download run against its reference run of the same round:
+    throughput and p99 latency as ratios."""
+    return [
+        {"throughput": r["throughput_mb_s"] / n["throughput_mb_s"], "p99": r["p99_s"] / n["p99_s"]}
+        for r, n in zip(ours, reference, strict=True)
+    ]
+
+
+def ratio_range(ratios: list[dict[str, float]], key: str) -> str:
+    """One ratio over the rounds, as the reports print it: "median (lowest-highest)"."""
+    values = [x[key] for x in ratios]
+    spread = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return median_range(spread, ".2f")
 
 
 def mib(n: float) -> str:

@@ -35,7 +35,7 @@ from tests.fakes import FakeUpstream, default_catalog
 from tests.fakes.catalog import FakeHfRepo, json_file, readme_file, safetensors_file
 from tests.functional.server_process import ServerProcess, free_port
 
-from bench.common import RssPeak, median_range, percentile
+from bench.common import RssPeak, median_range, percentile, ratio_range, ratio_rounds
 
 BIG = "bench/tiny-llm"
 WORKERS = 2
@@ -257,13 +257,7 @@ def run(small: int = 500, clients: int = 100, rounds: int = 3) -> dict[str, Any]
         shutil.rmtree(work / "data", ignore_errors=True)
     summary = {name: summarize(runs) for name, runs in results.items()}
     default = summary[next(iter(CONFIGS))]
-    ratios = [
-        {
-            "throughput": r["throughput_mb_s"] / n["throughput_mb_s"],
-            "p99": r["p99_s"] / n["p99_s"],
-        }
-        for r, n in zip(default["runs"], summary["nginx"]["runs"], strict=True)
-    ]
+    ratios = ratio_rounds(default["runs"], summary["nginx"]["runs"])
     return {
         "small_models": small,
         "clients": clients,
@@ -294,14 +288,11 @@ def report(r: dict[str, Any]) -> str:
             f"| {median_range(s['median_s'], '.2f')} | {median_range(s['p99_s'], '.2f')} "
             f"| {'' if peak is None else f'{peak / (1 << 20):.0f} MiB'} |"
         )
-    tput = [x["throughput"] for x in r["ratios"]]
-    p99 = [x["p99"] for x in r["ratios"]]
     lines += [
         "",
         f"- registry (default: {next(iter(CONFIGS))}) / nginx, round by round: throughput "
-        f"{statistics.median(tput):.2f} ({min(tput):.2f}-{max(tput):.2f}), goal at least 0.9; "
-        f"p99 latency {statistics.median(p99):.2f} ({min(p99):.2f}-{max(p99):.2f}), "
-        "goal at most 1.25",
+        f"{ratio_range(r['ratios'], 'throughput')}, goal at least 0.9; "
+        f"p99 latency {ratio_range(r['ratios'], 'p99')}, goal at most 1.25",
     ]
     return "\n".join(lines)
 

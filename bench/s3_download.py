@@ -27,7 +27,7 @@ import requests
 from tests.fakes import FakeUpstream
 from tests.functional.server_process import ServerProcess, free_port
 
-from bench.common import median_range
+from bench.common import median_range, ratio_range, ratio_rounds
 from bench.download import BIG, WORKERS, catalog, curl_all, summarize
 
 MODES = ("proxy", "redirect")
@@ -122,16 +122,7 @@ def run(clients: int = 100, rounds: int = 3) -> dict[str, Any]:
             shutil.rmtree(work / "data", ignore_errors=True)
     summary = {name: summarize(runs) for name, runs in results.items()}
     reference = summary["moto, presigned"]["runs"]
-    ratios = {
-        mode: [
-            {
-                "throughput": r["throughput_mb_s"] / n["throughput_mb_s"],
-                "p99": r["p99_s"] / n["p99_s"],
-            }
-            for r, n in zip(summary[mode]["runs"], reference, strict=True)
-        ]
-        for mode in MODES
-    }
+    ratios = {mode: ratio_rounds(summary[mode]["runs"], reference) for mode in MODES}
     return {
         "clients": clients,
         "rounds": rounds,
@@ -163,11 +154,8 @@ def report(r: dict[str, Any]) -> str:
         )
     lines.append("")
     for mode, ratios in r["ratios"].items():
-        tput = sorted(x["throughput"] for x in ratios)
-        p99 = sorted(x["p99"] for x in ratios)
         lines.append(
-            f"- `{mode}` / moto alone, round by round: throughput {tput[len(tput) // 2]:.2f} "
-            f"({tput[0]:.2f}-{tput[-1]:.2f}), p99 {p99[len(p99) // 2]:.2f} "
-            f"({p99[0]:.2f}-{p99[-1]:.2f})"
+            f"- `{mode}` / moto alone, round by round: throughput "
+            f"{ratio_range(ratios, 'throughput')}, p99 {ratio_range(ratios, 'p99')}"
         )
     return "\n".join(lines)

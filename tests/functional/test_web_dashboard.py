@@ -3,10 +3,8 @@ dashboard: its page, its data and log endpoints, and the workload runner."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -16,8 +14,7 @@ from flask.testing import FlaskClient
 from registry.observability.logging import attach_log_store
 from registry.services.container import Registry
 from tests.conftest import ADMIN, GH_BERT, Api, MakeApi
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.functional.web_support import CSRF, assert_page_basics, csrf_of, parse
 
 
 @pytest.fixture
@@ -26,12 +23,6 @@ def site(make_api: MakeApi) -> Iterator[tuple[Api, Registry]]:
     attach_log_store(registry.telemetry.logs)
     yield api, registry
     attach_log_store(None)
-
-
-def csrf_of(client: FlaskClient, path: str = "/signin") -> str:
-    found = CSRF.search(client.get(path).get_data(as_text=True))
-    assert found, f"{path} has no CSRF field"
-    return found.group(1)
 
 
 def sign_in(client: FlaskClient, name: str, password: str, **extra: str) -> Any:
@@ -46,50 +37,12 @@ def signed_in_admin(site: tuple[Api, Registry]) -> FlaskClient:
     return client
 
 
-class Page(HTMLParser):
-    """What the accessibility basics need: headings, landmarks, labels and controls."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def all(self, tag: str) -> list[dict[str, str | None]]:
-        return [attrs for name, attrs in self.tags if name == tag]
-
-
-def parse(html: str) -> Page:
-    page = Page()
-    page.feed(html)
-    return page
-
-
-def assert_accessible_basics(html: str) -> None:
-    page = parse(html)
-    assert page.all("html")[0].get("lang") == "en"
-    assert len(page.all("h1")) == 1
-    assert page.all("main") and page.all("header") and page.all("nav")
-    labelled = {attrs.get("for") for attrs in page.all("label")}
-    for tag in ("input", "select"):
-        for attrs in page.all(tag):
-            if attrs.get("type") == "hidden":
-                continue
-            inside_label = attrs.get("type") == "checkbox"  # wrapped in its label
-            assert inside_label or attrs.get("id") in labelled, f"unlabelled {tag}: {attrs}"
-    for attrs in page.all("link") + page.all("script"):
-        source = attrs.get("href") or attrs.get("src") or ""
-        local = source.startswith("/") and not source.startswith("//")
-        assert local or source == "data:,", f"not served locally: {source}"
-
-
 def test_the_sign_in_page_is_a_labelled_form_with_a_csrf_token(site: tuple[Api, Registry]) -> None:
     client = site[0].client
     resp = client.get("/signin")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert_accessible_basics(html)
+    assert_page_basics(html)
     assert CSRF.search(html)
     css = client.get(
         next(a["href"] or "" for a in parse(html).all("link") if a.get("rel") == "stylesheet")
@@ -155,7 +108,7 @@ def test_the_dashboard_is_for_administrators(site: tuple[Api, Registry]) -> None
     page = signed_in_admin(site).get("/dashboard")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert_accessible_basics(html)
+    assert_page_basics(html)
     assert "Registry dashboard" in html and "Workload runner" in html
     script = parse(html).all("script")[0]["src"] or ""
     assert api.client.get(script).status_code == 200

@@ -125,6 +125,18 @@ def live(make_api: MakeApi) -> Iterator[tuple[str, dict[str, str], Registry]]:
         yield base, {"X-Authorization": api.token}, registry
 
 
+def _ingest_from(base: str, headers: dict[str, str], port: int) -> requests.Response:
+    """Ingest the allowed host's model (127.0.0.2 is in the allow-list): 201."""
+    made = requests.post(
+        f"{base}/artifact/model",
+        json={"url": f"http://127.0.0.2:{port}/files/model.bin"},
+        headers=headers,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    return made
+
+
 def _assert_refused_and_still_serving(
     base: str, headers: dict[str, str], registry: Registry, resp: requests.Response
 ) -> None:
@@ -224,13 +236,7 @@ def test_an_update_to_an_internal_url_is_refused_and_keeps_the_artifact(
     base, headers, _ = live
     public, secret = hosts
     port = public.server_address[1]
-    made = requests.post(
-        f"{base}/artifact/model",
-        json={"url": f"http://127.0.0.2:{port}/files/model.bin"},
-        headers=headers,
-        timeout=30,
-    )
-    assert made.status_code == 201, made.text
+    made = _ingest_from(base, headers, port)
     art_id, name = made.json()["metadata"]["id"], made.json()["metadata"]["name"]
     body = {
         "metadata": {"id": art_id, "name": name, "type": "model"},
@@ -335,13 +341,7 @@ def test_the_license_check_never_fetches_the_url_it_is_given(
     base, headers, _ = live
     public, secret = hosts
     port = public.server_address[1]
-    made = requests.post(
-        f"{base}/artifact/model",
-        json={"url": f"http://127.0.0.2:{port}/files/model.bin"},
-        headers=headers,
-        timeout=30,
-    )
-    assert made.status_code == 201, made.text
+    made = _ingest_from(base, headers, port)
     url = f"http://{host}:{port}/owner/repo"
     resp = requests.post(
         f"{base}/artifact/model/{made.json()['metadata']['id']}/license-check",
